@@ -1,0 +1,127 @@
+"""``ConfigDict``: the plain dict a constructor receives, remembering where in the config it came from.
+
+``hydrareg.instantiate`` hands nested configs to constructors as ConfigDicts (MMEngine semantics: a
+detector receives its ``backbone`` as a dict and builds it). Each one carries its dotted config
+path, so an error in a nested ``MODELS.build(backbone)`` still names ``model.backbone.type``.
+They are real ``dict`` subclasses with no ``${...}`` left, and allow attribute access like
+MMEngine's ConfigDict (``cfg.type``), so constructors written for MMEngine keep working.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["ConfigDict", "config_path_of", "join_path", "to_config_tree"]
+
+
+class ConfigDict(dict):
+    """A dict with attribute access and a remembered config path (see :func:`config_path_of`)."""
+
+    __slots__ = ("_hydrareg_path",)
+
+    def __init__(self, *args: Any, _path: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        object.__setattr__(self, "_hydrareg_path", _path)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(
+                f"{type(self).__name__} at {self._hydrareg_path or '<root>'} has no key {name!r}"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def copy(self) -> ConfigDict:
+        return ConfigDict(self, _path=self._hydrareg_path)
+
+    def __copy__(self) -> ConfigDict:
+        return self.copy()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (dict(self), self._hydrareg_path))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, deep ``dict``/``list`` copy (for JSON, YAML or code that checks ``type(x) is dict``)."""
+        return _plain(self)
+
+
+def _rebuild(items: dict[str, Any], path: str | None) -> ConfigDict:
+    return ConfigDict(items, _path=path)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    return value
+
+
+def config_path_of(cfg: Any) -> str | None:
+    """The dotted config path ``cfg`` was read from (``'model.neck.blocks[2]'``), or None."""
+    if isinstance(cfg, ConfigDict):
+        return cfg._hydrareg_path
+    omegaconf = sys.modules.get("omegaconf")
+    if omegaconf is not None and isinstance(cfg, omegaconf.Container):
+        return omegaconf_path(cfg)
+    return None
+
+
+def join_path(path: str | None, key: Any) -> str:
+    """``join_path('model', 'neck')`` -> ``'model.neck'``; an int key gives ``'model.blocks[2]'``."""
+    if isinstance(key, int):
+        return f"{path or ''}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def omegaconf_path(node: Any) -> str:
+    """The dotted path of an OmegaConf node, with list indices in brackets (unlike ``full_key``)."""
+    keys = []
+    while True:
+        parent = node._get_parent()
+        if parent is None:
+            break
+        keys.append(node._key())
+        node = parent
+    path = ""
+    for key in reversed(keys):
+        path = join_path(path, key)
+    return path
+
+
+def to_config_tree(value: Any, path: str | None = "") -> Any:
+    """A fresh copy of ``value`` with every mapping a :class:`ConfigDict` that knows its path.
+
+    OmegaConf containers are resolved first (no ``${...}`` left); tuples stay tuples. The input
+    is never modified, and nothing in the result is shared with it except leaf values.
+    """
+    omegaconf = sys.modules.get("omegaconf")
+    if omegaconf is not None and isinstance(value, omegaconf.Container):
+        value = omegaconf.OmegaConf.to_container(value, resolve=True)
+    return _tree(value, path)
+
+
+def _tree(value: Any, path: str | None) -> Any:
+    kind = type(value)
+    if kind is dict or kind is ConfigDict or (kind is not str and isinstance(value, Mapping)):
+        return ConfigDict(
+            {key: _tree(item, join_path(path, key)) for key, item in value.items()}, _path=path
+        )
+    if kind is list:
+        return [_tree(item, join_path(path, index)) for index, item in enumerate(value)]
+    if kind is tuple:
+        return tuple(_tree(item, join_path(path, index)) for index, item in enumerate(value))
+    return value

@@ -1,0 +1,43 @@
+"""torch's layers, optimizers and LR schedulers, registered into the root registries on first use.
+
+This module is a ``location`` of ``MODELS``, ``OPTIMIZERS`` and ``PARAM_SCHEDULERS``: it is
+imported the first time one of them is searched, and registers nothing when torch is missing.
+Names already taken (by a user's own ``Linear``, say) are left alone.
+"""
+
+from __future__ import annotations
+
+import inspect
+from types import ModuleType
+from typing import Any
+
+from .registry import Registry
+
+
+def register_subclasses(registry: Registry, namespace: ModuleType, base: type) -> None:
+    """Register every public subclass of ``base`` found in ``namespace`` under its own name."""
+    for name, obj in vars(namespace).items():
+        if name.startswith("_") or not inspect.isclass(obj) or obj is base:
+            continue
+        if issubclass(obj, base) and name not in registry.module_dict:
+            registry.register_module(name=name, module=obj)
+
+
+def register_torch_modules() -> None:
+    try:
+        import torch.nn
+        import torch.optim
+        import torch.optim.lr_scheduler as lr_scheduler
+    except ImportError:
+        return
+    from .root import MODELS, OPTIMIZERS, PARAM_SCHEDULERS
+
+    register_subclasses(MODELS, torch.nn, torch.nn.Module)
+    register_subclasses(OPTIMIZERS, torch.optim, torch.optim.Optimizer)
+    scheduler_base: Any = getattr(lr_scheduler, "LRScheduler", None) or lr_scheduler._LRScheduler
+    register_subclasses(PARAM_SCHEDULERS, lr_scheduler, scheduler_base)
+    if "ReduceLROnPlateau" not in PARAM_SCHEDULERS.module_dict:
+        PARAM_SCHEDULERS.register_module(module=lr_scheduler.ReduceLROnPlateau)
+
+
+register_torch_modules()
