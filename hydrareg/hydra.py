@@ -1,0 +1,83 @@
+"""Hydra integration: ``_delete_`` during composition, in every process.
+
+Hydra offers no hook into composition, so :func:`install_composition_hook` replaces the one
+private method that merges the defaults list (``ConfigLoaderImpl._compose_config_from_defaults_list``,
+the same in Hydra 1.3 and 1.4) with a version that calls :func:`hydrareg.merge.merge_with_deletions`.
+It is installed from ``hydra_plugins/hydrareg_plugin``, which Hydra imports in every process it
+composes in (multirun workers included), and installing twice is a no-op.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import warnings
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf, flag_override
+from omegaconf.errors import OmegaConfBaseException
+
+from .merge import merge_with_deletions
+
+__all__ = ["composition_hook_installed", "install_composition_hook"]
+
+_MARK = "__hydrareg_composition_hook__"
+_REMOVE_DEFAULTS_FLAG = "HYDRA_REMOVE_TOP_LEVEL_DEFAULTS"
+
+
+def install_composition_hook() -> bool:
+    """Make Hydra honour ``_delete_`` while composing; True once installed (idempotent)."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    current = ConfigLoaderImpl._compose_config_from_defaults_list
+    if getattr(current, _MARK, False):
+        return True
+    if list(inspect.signature(current).parameters) != ["self", "defaults", "repo"]:
+        warnings.warn(
+            "this Hydra version composes configs differently; hydrareg's _delete_ is not active",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return False
+    ConfigLoaderImpl._compose_config_from_defaults_list = _compose_with_deletions
+    return True
+
+
+def composition_hook_installed() -> bool:
+    loader = sys.modules.get("hydra._internal.config_loader_impl")
+    method = getattr(getattr(loader, "ConfigLoaderImpl", None), "_compose_config_from_defaults_list", None)
+    return bool(getattr(method, _MARK, False))
+
+
+def _compose_with_deletions(self: Any, defaults: list[Any], repo: Any) -> DictConfig:
+    """Merge the defaults list in order, as Hydra does, with ``_delete_`` replacing nodes."""
+    from hydra.errors import ConfigCompositionException
+
+    cfg = OmegaConf.create()
+    with flag_override(cfg, "no_deepcopy_set_nodes", True):
+        for default in defaults:
+            loaded = self._load_single_config(default=default, repo=repo)
+            try:
+                merge_with_deletions(cfg, loaded.config, source=default.config_path)
+            except OmegaConfBaseException as exc:
+                raise ConfigCompositionException(
+                    f"In '{default.config_path}': {type(exc).__name__} raised while"
+                    f" composing config:\n{exc}"
+                ).with_traceback(sys.exc_info()[2]) from exc
+    _drop_defaults_lists(cfg)
+    return cfg
+
+
+setattr(_compose_with_deletions, _MARK, True)
+
+
+def _drop_defaults_lists(node: Any) -> None:
+    """Remove the ``defaults`` lists that loaded files carried into the result (Hydra's last step)."""
+    if not isinstance(node, DictConfig) or node._is_missing() or node._is_none():
+        return
+    with flag_override(node, ["readonly", "struct"], False):
+        if node._get_flag(_REMOVE_DEFAULTS_FLAG):
+            node._set_flag(_REMOVE_DEFAULTS_FLAG, None)
+            node.pop("defaults", None)
+    for _key, value in node.items_ex(resolve=False):
+        _drop_defaults_lists(value)
