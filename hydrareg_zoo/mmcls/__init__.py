@@ -1,0 +1,1 @@
+"""Image classification (scope ``mmcls``, also reachable as ``mmpretrain``)."""

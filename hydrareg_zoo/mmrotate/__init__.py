@@ -1,0 +1,1 @@
+"""Rotated object detection (scope ``mmrotate``)."""

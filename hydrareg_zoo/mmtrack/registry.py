@@ -1,0 +1,8 @@
+"""mmtrack's registries: children of hydrareg's roots, loading their classes lazily."""
+
+from hydrareg.registry import MODELS as ROOT_MODELS
+from hydrareg.registry import Registry
+
+SCOPE = "mmtrack"
+
+MODELS = Registry("model", parent=ROOT_MODELS, scope=SCOPE, locations=["hydrareg_zoo.mmtrack.models"])

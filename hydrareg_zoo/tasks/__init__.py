@@ -1,0 +1,1 @@
+"""The tasks run.py can run (see registry.py for the contract)."""

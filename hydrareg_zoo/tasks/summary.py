@@ -1,0 +1,1 @@
+"""The `summary` task (to be written)."""

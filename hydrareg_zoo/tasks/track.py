@@ -1,0 +1,1 @@
+"""The `track` task (to be written)."""
