@@ -199,9 +199,8 @@ def svg_bar_chart(bars: Sequence[tuple[str, float | None, str]], title: str) -> 
             parts.append(f'<text x="{label_width}" y="{y + 17}" fill="#b00">{html.escape(status)}</text>')
             continue
         length = max(1.0, bar_width * value / top)
-        parts.append(
-            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row_height - 8}" fill="#4878a8"/>'
-        )
+        box = f'x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row_height - 8}"'
+        parts.append(f'<rect {box} fill="#4878a8"/>')
         parts.append(f'<text x="{label_width + length + 6:.1f}" y="{y + 17}">{value:.4g}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

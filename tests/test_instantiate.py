@@ -281,7 +281,7 @@ def test_missing_values_and_broken_interpolations_are_resolution_errors_with_pat
     with pytest.raises(ValueError) as info:
         instantiate(cfg.model, registry=ROOT)
     assert isinstance(info.value, ConfigResolutionError) and "model.arch" in str(info.value)
-    with pytest.raises(ConfigResolutionError, match="other.x"):
+    with pytest.raises(ConfigResolutionError, match=r"other\.x"):
         instantiate(cfg.other, registry=ROOT)
 
 
