@@ -143,12 +143,17 @@ def record_job_result(output_dir: str, job_return: Any, overrides: list[str]) ->
     value = job_return._return_value
     if job_return.status == JobStatus.FAILED:
         first_line = str(value).splitlines()[0] if str(value) else ""
-        write_result(output_dir, "failed", overrides=overrides, error=f"{type(value).__name__}: {first_line}")
+        error = f"{type(value).__name__}: {first_line}"
+        write_result(output_dir, "failed", overrides=overrides, error=error)
     elif read_result(output_dir) is None:
         figures = (
             dict(value) if isinstance(value, Mapping) else {"return": None if value is None else repr(value)}
         )
         write_result(output_dir, "completed", figures, overrides)
+
+
+def _shown(value: Any) -> str | None:
+    return None if value is None else repr(value)
 
 
 def _hydra_value(config: DictConfig, key: str) -> Any:

@@ -20,7 +20,7 @@ def test_it_is_a_plain_dict_with_attribute_access():
     assert cfg["depth"] == 18
     del cfg.depth
     assert "depth" not in cfg
-    with pytest.raises(AttributeError, match="model.backbone has no key 'missing'"):
+    with pytest.raises(AttributeError, match=r"model\.backbone has no key 'missing'"):
         cfg.missing  # noqa: B018
     assert json.loads(json.dumps(cfg)) == {"type": "ResNet"}
 

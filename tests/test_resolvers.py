@@ -52,7 +52,7 @@ def test_resolve_and_save_keep_working_because_the_result_is_a_string(plugins):
 def test_a_failed_import_names_module_path_and_sys_path(plugins):
     cfg = OmegaConf.create({"lib": {"custom_imports": "${custom_imports:rplug.broken}"}})
     with pytest.raises(InterpolationResolutionError) as info:  # OmegaConf wraps resolver errors
-        cfg.lib.custom_imports
+        _ = cfg.lib.custom_imports
     assert "Failed to import custom module 'rplug.broken'" in str(info.value)
     assert "config path: lib.custom_imports" in str(info.value)
     assert "sys.path:" in str(info.value)
