@@ -146,9 +146,7 @@ def record_job_result(output_dir: str, job_return: Any, overrides: list[str]) ->
         error = f"{type(value).__name__}: {first_line}"
         write_result(output_dir, "failed", overrides=overrides, error=error)
     elif read_result(output_dir) is None:
-        figures = (
-            dict(value) if isinstance(value, Mapping) else {"return": None if value is None else repr(value)}
-        )
+        figures = dict(value) if isinstance(value, Mapping) else {"return": _shown(value)}
         write_result(output_dir, "completed", figures, overrides)
 
 
