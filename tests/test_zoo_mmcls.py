@@ -9,9 +9,25 @@ from torch import nn
 
 from hydrareg.errors import ConfigValueError
 from hydrareg.registry import MODELS
-from hydrareg_zoo.mmcls.models import ConvNeXt, CrossEntropyLoss, GlobalAveragePooling, ImageClassifier, MobileNetV3, ResNet
+from hydrareg_zoo.mmcls.models import (
+    ConvNeXt,
+    CrossEntropyLoss,
+    GlobalAveragePooling,
+    ImageClassifier,
+    MobileNetV3,
+    ResNet,
+)
 
 TINY_CONVNEXT = {"depths": [1, 1, 1, 1], "channels": [8, 16, 24, 32]}
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny models run fastest on one thread (and 2 threads crawl on a busy 2-core machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _shapes(backbone, size=64):
@@ -100,7 +116,9 @@ def test_norm_eval_keeps_batchnorm_statistics_fixed_while_training():
     assert backbone.training
 
 
-@pytest.mark.parametrize("kwargs", [{"depth": 20}, {"depth": 18, "out_indices": (4,)}, {"depth": 18, "frozen_stages": 5}])
+@pytest.mark.parametrize(
+    "kwargs", [{"depth": 20}, {"depth": 18, "out_indices": (4,)}, {"depth": 18, "frozen_stages": 5}]
+)
 def test_resnet_rejects_bad_arguments(kwargs):
     with pytest.raises(ConfigValueError):
         ResNet(**kwargs)
@@ -203,7 +221,11 @@ def test_cross_entropy_loss_matches_the_textbook_formulas():
     weighted = CrossEntropyLoss(loss_weight=2.0, reduction="sum")(logits, labels)
     torch.testing.assert_close(weighted, 2 * F.cross_entropy(logits, labels, reduction="sum"))
     sigmoid = CrossEntropyLoss(use_sigmoid=True)(logits, labels)
-    expected = F.binary_cross_entropy_with_logits(logits, F.one_hot(labels, 4).float(), reduction="none").sum(1).mean()
+    expected = (
+        F.binary_cross_entropy_with_logits(logits, F.one_hot(labels, 4).float(), reduction="none")
+        .sum(1)
+        .mean()
+    )
     torch.testing.assert_close(sigmoid, expected)
 
 
@@ -217,7 +239,14 @@ def test_global_average_pooling_pools_every_level():
 def _classifier_cfg(**backbone):
     return {
         "type": "mmcls.ImageClassifier",
-        "backbone": {"type": "ResNet", "depth": 18, "base_channels": 8, "stem_stride": 1, "stem_pool": False, **backbone},
+        "backbone": {
+            "type": "ResNet",
+            "depth": 18,
+            "base_channels": 8,
+            "stem_stride": 1,
+            "stem_pool": False,
+            **backbone,
+        },
         "neck": {"type": "GlobalAveragePooling"},
         "head": {"type": "LinearClsHead", "num_classes": 3, "in_channels": 64},
     }

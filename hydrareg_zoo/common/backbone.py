@@ -1,4 +1,4 @@
-"""``BaseBackbone``: what every backbone shares (levels out, frozen stages, frozen norm statistics)."""
+"""``BaseBackbone``: what every backbone shares (output levels, frozen stages, frozen norms)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ class BaseBackbone(BaseModule):
 
     out_channels: list[int]
 
-    def __init__(self, frozen_stages: int = -1, norm_eval: bool = False, init_cfg: InitCfg = None) -> None:
+    def __init__(
+        self, frozen_stages: int = -1, norm_eval: bool = False, init_cfg: InitCfg = None
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
@@ -67,7 +69,8 @@ def normalize_indices(out_indices: int | Sequence[int], count: int, owner: str) 
     for index in indices:
         if not isinstance(index, int) or not -count <= index < count:
             raise ConfigValueError(
-                f"{owner}: out_indices entries must be ints in [{-count}, {count - 1}], got {index!r}"
+                f"{owner}: out_indices entries must be ints in "
+                f"[{-count}, {count - 1}], got {index!r}"
             )
         result.append(index % count)
     return result

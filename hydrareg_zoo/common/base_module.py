@@ -1,4 +1,4 @@
-"""``BaseModule``: an ``nn.Module`` whose ``init_cfg`` says how ``init_weights()`` initialises it."""
+"""``BaseModule``: an ``nn.Module`` whose ``init_cfg`` says how ``init_weights()`` sets weights."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ class BaseModule(nn.Module):
     """MMEngine's ``BaseModule``: weights are initialised on request, from ``init_cfg``.
 
     ``init_weights()`` applies this module's initialisers, then lets every submodule initialise
-    itself, then loads any ``Pretrained`` checkpoint last, so loaded weights win. Construction never
-    initialises from ``init_cfg`` (a runner or task calls ``init_weights()`` once the model is built).
+    itself, then loads any ``Pretrained`` checkpoint last, so loaded weights win. Construction
+    never initialises from ``init_cfg`` (a runner or task calls ``init_weights()`` once the
+    model is built).
     """
 
     def __init__(self, init_cfg: InitCfg = None) -> None:
@@ -57,7 +58,9 @@ def _init_cfg_list(init_cfg: InitCfg) -> list[Mapping[str, Any]]:
         return [init_cfg]
     if isinstance(init_cfg, Sequence) and not isinstance(init_cfg, str):
         return list(init_cfg)
-    raise ConfigTypeError(f"init_cfg must be a dict or a list of dicts, got {type(init_cfg).__name__}")
+    raise ConfigTypeError(
+        f"init_cfg must be a dict or a list of dicts, got {type(init_cfg).__name__}"
+    )
 
 
 def _init_children(module: nn.Module) -> None:

@@ -30,10 +30,14 @@ __all__ = [
 
 
 class HSigmoid(nn.Module):
-    """mmcv's hard sigmoid ``clamp((x + bias) / divisor, min_value, max_value)``; SE gates use it."""
+    """mmcv's hard sigmoid ``clamp((x + bias) / divisor, min_value, max_value)`` (SE gates)."""
 
     def __init__(
-        self, bias: float = 3.0, divisor: float = 6.0, min_value: float = 0.0, max_value: float = 1.0
+        self,
+        bias: float = 3.0,
+        divisor: float = 6.0,
+        min_value: float = 0.0,
+        max_value: float = 1.0,
     ) -> None:
         super().__init__()
         if divisor == 0:
@@ -168,4 +172,3 @@ def make_divisible(value: float, divisor: int = 8, min_value: int | None = None)
     if rounded < 0.9 * value:
         rounded += divisor
     return rounded
-

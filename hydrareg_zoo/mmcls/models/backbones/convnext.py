@@ -41,7 +41,8 @@ class ConvNeXtBlock(nn.Module):
         self.pointwise_conv2 = nn.Linear(mlp_ratio * channels, channels)
         self.gamma = (
             nn.Parameter(torch.full((channels,), float(layer_scale_init_value)))
-            if layer_scale_init_value > 0 else None
+            if layer_scale_init_value > 0
+            else None
         )
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
 
@@ -107,7 +108,7 @@ class ConvNeXt(BaseBackbone):
         rates = _linear_rates(drop_path_rate, sum(depths))
         self.downsample_layers = nn.ModuleList()
         self.stages = nn.ModuleList()
-        for i, (depth, width) in enumerate(zip(depths, channels)):
+        for i, (depth, width) in enumerate(zip(depths, channels, strict=True)):
             if i == 0:
                 down = nn.Sequential(
                     nn.Conv2d(in_channels, width, stem_patch_size, stem_patch_size),
@@ -120,10 +121,16 @@ class ConvNeXt(BaseBackbone):
                 )
             self.downsample_layers.append(down)
             first = sum(depths[:i])
-            self.stages.append(nn.Sequential(*(
-                ConvNeXtBlock(width, rates[first + j], layer_scale_init_value, 4, norm_cfg, act_cfg)
-                for j in range(depth)
-            )))
+            self.stages.append(
+                nn.Sequential(
+                    *(
+                        ConvNeXtBlock(
+                            width, rates[first + j], layer_scale_init_value, 4, norm_cfg, act_cfg
+                        )
+                        for j in range(depth)
+                    )
+                )
+            )
         for i in sorted(set(self.out_indices)):
             self.add_module(f"norm{i}", build_norm_layer(norm_cfg, channels[i]))
         self.out_channels = [channels[i] for i in self.out_indices]
@@ -139,7 +146,9 @@ class ConvNeXt(BaseBackbone):
                 )
             arch = self.arch_settings[arch]
         if not isinstance(arch, Mapping) or set(arch) != {"depths", "channels"}:
-            raise ConfigValueError(f"ConvNeXt: a custom arch needs exactly depths and channels, got {arch!r}")
+            raise ConfigValueError(
+                f"ConvNeXt: a custom arch needs exactly depths and channels, got {arch!r}"
+            )
         depths, channels = [int(d) for d in arch["depths"]], [int(c) for c in arch["channels"]]
         if len(depths) != len(channels) or not depths:
             raise ConfigValueError(f"ConvNeXt: depths and channels differ in length: {arch!r}")
@@ -147,7 +156,8 @@ class ConvNeXt(BaseBackbone):
 
     def stage_modules(self) -> list[list[nn.Module]]:
         return [
-            [self.downsample_layers[i], self.stages[i], *self._norms_of(i)] for i in range(len(self.stages))
+            [self.downsample_layers[i], self.stages[i], *self._norms_of(i)]
+            for i in range(len(self.stages))
         ]
 
     def _norms_of(self, i: int) -> list[nn.Module]:

@@ -27,12 +27,20 @@ class BasicBlock(nn.Module):
     expansion = 1
 
     def __init__(
-        self, in_channels: int, out_channels: int, stride: int = 1,
-        downsample: nn.Module | None = None, norm_cfg: Mapping[str, Any] = _BN,
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int = 1,
+        downsample: nn.Module | None = None,
+        norm_cfg: Mapping[str, Any] = _BN,
     ) -> None:
         super().__init__()
-        self.conv1 = ConvModule(in_channels, out_channels, 3, stride, 1, norm_cfg=norm_cfg, act_cfg=_RELU)
-        self.conv2 = ConvModule(out_channels, out_channels, 3, 1, 1, norm_cfg=norm_cfg, act_cfg=None)
+        self.conv1 = ConvModule(
+            in_channels, out_channels, 3, stride, 1, norm_cfg=norm_cfg, act_cfg=_RELU
+        )
+        self.conv2 = ConvModule(
+            out_channels, out_channels, 3, 1, 1, norm_cfg=norm_cfg, act_cfg=None
+        )
         self.downsample = downsample
         self.relu = nn.ReLU()
 
@@ -51,8 +59,12 @@ class Bottleneck(nn.Module):
     expansion = 4
 
     def __init__(
-        self, in_channels: int, out_channels: int, stride: int = 1,
-        downsample: nn.Module | None = None, norm_cfg: Mapping[str, Any] = _BN,
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int = 1,
+        downsample: nn.Module | None = None,
+        norm_cfg: Mapping[str, Any] = _BN,
     ) -> None:
         super().__init__()
         mid = out_channels // self.expansion
@@ -121,9 +133,13 @@ class ResNet(BaseBackbone):
     ) -> None:
         super().__init__(frozen_stages, norm_eval, init_cfg)
         if depth not in ARCH_SETTINGS:
-            raise ConfigValueError(f"ResNet: depth must be one of {sorted(ARCH_SETTINGS)}, got {depth}")
+            raise ConfigValueError(
+                f"ResNet: depth must be one of {sorted(ARCH_SETTINGS)}, got {depth}"
+            )
         if not 1 <= num_stages <= 4 or len(strides) < num_stages:
-            raise ConfigValueError(f"ResNet: num_stages must be 1-4 with a stride each, got {num_stages}")
+            raise ConfigValueError(
+                f"ResNet: num_stages must be 1-4 with a stride each, got {num_stages}"
+            )
         block, stage_blocks = ARCH_SETTINGS[depth]
         self.depth, self.zero_init_residual = depth, zero_init_residual
         self.out_indices = normalize_indices(out_indices, num_stages, "ResNet")
@@ -188,7 +204,11 @@ def _entries(init_cfg: Any) -> list[Mapping[str, Any]]:
 
 
 def _make_stage(
-    block: Any, num_blocks: int, in_channels: int, out_channels: int, stride: int,
+    block: Any,
+    num_blocks: int,
+    in_channels: int,
+    out_channels: int,
+    stride: int,
     norm_cfg: Mapping[str, Any],
 ) -> nn.Sequential:
     downsample = None

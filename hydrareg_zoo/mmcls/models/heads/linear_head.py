@@ -15,6 +15,9 @@ from ...registry import MODELS
 
 __all__ = ["LinearClsHead"]
 
+CE_LOSS = {"type": "CrossEntropyLoss", "loss_weight": 1.0}
+NORMAL_LINEAR_INIT = {"type": "Normal", "layer": "Linear", "std": 0.01}
+
 
 @MODELS.register_module()
 class LinearClsHead(BaseModule):
@@ -30,12 +33,14 @@ class LinearClsHead(BaseModule):
         self,
         num_classes: int,
         in_channels: int,
-        loss: Mapping[str, Any] = {"type": "CrossEntropyLoss", "loss_weight": 1.0},  # noqa: B006
-        init_cfg: InitCfg = {"type": "Normal", "layer": "Linear", "std": 0.01},  # noqa: B006
+        loss: Mapping[str, Any] = CE_LOSS,
+        init_cfg: InitCfg = NORMAL_LINEAR_INIT,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_classes <= 0:
-            raise ConfigValueError(f"LinearClsHead: num_classes must be positive, got {num_classes}")
+            raise ConfigValueError(
+                f"LinearClsHead: num_classes must be positive, got {num_classes}"
+            )
         self.num_classes, self.in_channels = num_classes, in_channels
         self.loss_module = build_child(MODELS, loss, "loss")
         self.fc = nn.Linear(in_channels, num_classes)

@@ -36,7 +36,9 @@ class CrossEntropyLoss(nn.Module):
     ) -> None:
         super().__init__()
         if reduction not in _REDUCTIONS:
-            raise ConfigValueError(f"CrossEntropyLoss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+            raise ConfigValueError(
+                f"CrossEntropyLoss: reduction must be one of {_REDUCTIONS}, got {reduction!r}"
+            )
         self.use_sigmoid, self.reduction, self.loss_weight = use_sigmoid, reduction, loss_weight
         self.class_weight = None if class_weight is None else [float(w) for w in class_weight]
 
@@ -49,7 +51,9 @@ class CrossEntropyLoss(nn.Module):
         else:
             target = label.to(cls_score.dtype)
         if self.use_sigmoid:
-            loss = F.binary_cross_entropy_with_logits(cls_score, target, weight=weight, reduction="none")
+            loss = F.binary_cross_entropy_with_logits(
+                cls_score, target, weight=weight, reduction="none"
+            )
             loss = loss.sum(dim=-1)
         else:
             per_class = -target * F.log_softmax(cls_score, dim=-1)
@@ -65,5 +69,3 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()
     return loss
-
-
