@@ -359,3 +359,14 @@ def test_retinanet_with_mmcls_mobilenetv3_forward_loss_predict():
     for result in model.predict(images):
         assert result["bboxes"].shape == (30, 4) and result["labels"].max() < 2
         assert result["bboxes"].min() >= 0 and result["bboxes"].max() <= SIZE
+
+
+def test_detector_builds_under_another_librarys_default_scope():
+    # As inside an mmtrack tracker: unprefixed mmdet names still reach mmdet, and the head's
+    # default losses are mmdet's, not torch's classes of the same name in the root registry.
+    with MODELS.switch_scope_and_registry("mmtrack") as registry:
+        model = registry.build(_yolox_cfg())
+    assert isinstance(model, YOLOX) and isinstance(model.backbone, CSPDarknet)
+    assert type(model.bbox_head.loss_cls).__module__.startswith("hydrareg_zoo.mmdet")
+    images, gt_bboxes, gt_labels = _two_synthetic_images()
+    assert torch.isfinite(sum(model.loss(images, gt_bboxes, gt_labels).values()))

@@ -15,7 +15,10 @@ from ...registry import MODELS
 
 __all__ = ["LinearClsHead"]
 
-CE_LOSS = {"type": "CrossEntropyLoss", "loss_weight": 1.0}
+# Default sub-configs name their library: the root MODELS also holds torch's CrossEntropyLoss and
+# L1Loss, which an unprefixed name reaches when this head is built under another library's default
+# scope (a detector inside an mmtrack tracker, say).
+CE_LOSS = {"type": "mmcls.CrossEntropyLoss", "loss_weight": 1.0}
 NORMAL_LINEAR_INIT = {"type": "Normal", "layer": "Linear", "std": 0.01}
 
 

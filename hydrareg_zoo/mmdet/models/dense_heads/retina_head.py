@@ -21,22 +21,25 @@ __all__ = ["RetinaHead"]
 
 Cfg = Mapping[str, Any]
 _PRIOR_PROB = 0.01
+# Default sub-configs name their library: the root MODELS also holds torch's CrossEntropyLoss and
+# L1Loss, which an unprefixed name reaches when this head is built under another library's default
+# scope (a detector inside an mmtrack tracker, say).
 RETINA_ANCHORS = {
-    "type": "AnchorGenerator",
+    "type": "mmdet.AnchorGenerator",
     "octave_base_scale": 4,
     "scales_per_octave": 3,
     "ratios": [0.5, 1.0, 2.0],
     "strides": [8, 16, 32, 64, 128],
 }
-DELTA_CODER = {"type": "DeltaXYWHBBoxCoder"}
+DELTA_CODER = {"type": "mmdet.DeltaXYWHBBoxCoder"}
 FOCAL_LOSS = {
-    "type": "FocalLoss",
+    "type": "mmdet.FocalLoss",
     "use_sigmoid": True,
     "gamma": 2.0,
     "alpha": 0.25,
     "loss_weight": 1.0,
 }
-L1_LOSS = {"type": "L1Loss", "loss_weight": 1.0}
+L1_LOSS = {"type": "mmdet.L1Loss", "loss_weight": 1.0}
 NORMAL_CONV_INIT = {"type": "Normal", "layer": "Conv2d", "std": 0.01}
 
 

@@ -22,20 +22,23 @@ __all__ = ["YOLOXHead"]
 
 Cfg = Mapping[str, Any]
 _PRIOR_PROB = 0.01
+# Default sub-configs name their library: the root MODELS also holds torch's CrossEntropyLoss and
+# L1Loss, which an unprefixed name reaches when this head is built under another library's default
+# scope (a detector inside an mmtrack tracker, say).
 SIGMOID_CE_SUM = {
-    "type": "CrossEntropyLoss",
+    "type": "mmdet.CrossEntropyLoss",
     "use_sigmoid": True,
     "reduction": "sum",
     "loss_weight": 1.0,
 }
 SQUARE_IOU_SUM = {
-    "type": "IoULoss",
+    "type": "mmdet.IoULoss",
     "mode": "square",
     "eps": 1e-16,
     "reduction": "sum",
     "loss_weight": 5.0,
 }
-L1_SUM = {"type": "L1Loss", "reduction": "sum", "loss_weight": 1.0}
+L1_SUM = {"type": "mmdet.L1Loss", "reduction": "sum", "loss_weight": 1.0}
 
 
 @MODELS.register_module()
