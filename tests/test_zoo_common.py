@@ -58,9 +58,7 @@ def test_mmcv_layer_names_build_the_torch_layers():
     assert isinstance(MODELS.build({"type": "SyncBN", "num_features": 4}), nn.BatchNorm2d)
     assert isinstance(MODELS.build({"type": "Swish"}), nn.SiLU)
     assert isinstance(MODELS.build({"type": "HSwish"}), nn.Hardswish)
-    assert isinstance(
-        MODELS.build({"type": "GN", "num_groups": 2, "num_channels": 4}), nn.GroupNorm
-    )
+    assert isinstance(MODELS.build({"type": "GN", "num_groups": 2, "num_channels": 4}), nn.GroupNorm)
     assert isinstance(MODELS.build({"type": "LN", "normalized_shape": 4}), nn.LayerNorm)
 
 
@@ -269,8 +267,6 @@ def test_resolver_errors_name_the_config_path():
 def test_registering_the_resolver_again_is_harmless():
     register_resolvers()
     register_resolvers()
-    cfg = _detector_cfg(
-        {"type": "mmcls.ResNet", "depth": 18, "base_channels": 8, "out_indices": [0, 3]}
-    )
+    cfg = _detector_cfg({"type": "mmcls.ResNet", "depth": 18, "base_channels": 8, "out_indices": [0, 3]})
     assert list(cfg.model.neck.in_channels) == [8, 64]
     assert hydrareg_zoo.common.backbone_channels is not None

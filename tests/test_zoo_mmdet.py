@@ -76,9 +76,7 @@ def _retinanet_cfg():
             "feat_channels": 16,
             "stacked_convs": 2,
         },
-        "train_cfg": {
-            "assigner": {"type": "MaxIoUAssigner", "pos_iou_thr": 0.5, "neg_iou_thr": 0.4}
-        },
+        "train_cfg": {"assigner": {"type": "MaxIoUAssigner", "pos_iou_thr": 0.5, "neg_iou_thr": 0.4}},
         "test_cfg": {
             "score_thr": 0.0,
             "nms": {"type": "nms", "iou_threshold": 0.5},
@@ -126,9 +124,7 @@ def test_cspdarknet_deepen_and_widen_factors_scale_the_network():
 
 def test_cspdarknet_frozen_stages_freeze_the_stem_first():
     backbone = CSPDarknet(deepen_factor=0.33, widen_factor=0.125, frozen_stages=0).train()
-    assert (
-        not any(p.requires_grad for p in backbone.stem.parameters()) and not backbone.stem.training
-    )
+    assert not any(p.requires_grad for p in backbone.stem.parameters()) and not backbone.stem.training
     assert all(p.requires_grad for p in backbone.stage1.parameters()) and backbone.stage1.training
 
 
@@ -180,9 +176,7 @@ def test_delta_coder_round_trips_boxes():
     anchors = torch.tensor([[0.0, 0.0, 10.0, 10.0], [5.0, 5.0, 25.0, 15.0]])
     boxes = torch.tensor([[1.0, 2.0, 12.0, 9.0], [4.0, 6.0, 30.0, 20.0]])
     torch.testing.assert_close(coder.decode(anchors, coder.encode(anchors, boxes)), boxes)
-    assert (
-        coder.decode(anchors, coder.encode(anchors, boxes), max_shape=(18, 26))[:, 2:].max() <= 26
-    )
+    assert coder.decode(anchors, coder.encode(anchors, boxes), max_shape=(18, 26))[:, 2:].max() <= 26
 
 
 def test_simota_assigns_priors_near_each_box_and_nothing_elsewhere():
@@ -210,9 +204,7 @@ def test_simota_assigns_priors_near_each_box_and_nothing_elsewhere():
     matched_gt = gt[result.gt_inds[assigned] - 1]
     expected_ious = torch.diag(box_iou(decoded[assigned], matched_gt))
     torch.testing.assert_close(result.max_overlaps[assigned], expected_ious)
-    empty = SimOTAAssigner().assign(
-        scores, priors, decoded, gt[:0], torch.tensor([], dtype=torch.long)
-    )
+    empty = SimOTAAssigner().assign(scores, priors, decoded, gt[:0], torch.tensor([], dtype=torch.long))
     assert not (empty.gt_inds > 0).any()
 
 

@@ -27,9 +27,7 @@ class BaseBackbone(BaseModule):
 
     out_channels: list[int]
 
-    def __init__(
-        self, frozen_stages: int = -1, norm_eval: bool = False, init_cfg: InitCfg = None
-    ) -> None:
+    def __init__(self, frozen_stages: int = -1, norm_eval: bool = False, init_cfg: InitCfg = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
@@ -42,8 +40,7 @@ class BaseBackbone(BaseModule):
         count = len(self.stage_modules())
         if not -1 <= self.frozen_stages < count:
             raise ConfigValueError(
-                f"{type(self).__name__}: frozen_stages must be in [-1, {count - 1}], "
-                f"got {self.frozen_stages}"
+                f"{type(self).__name__}: frozen_stages must be in [-1, {count - 1}], got {self.frozen_stages}"
             )
 
     def _freeze_stages(self) -> None:
@@ -69,8 +66,7 @@ def normalize_indices(out_indices: int | Sequence[int], count: int, owner: str) 
     for index in indices:
         if not isinstance(index, int) or not -count <= index < count:
             raise ConfigValueError(
-                f"{owner}: out_indices entries must be ints in "
-                f"[{-count}, {count - 1}], got {index!r}"
+                f"{owner}: out_indices entries must be ints in [{-count}, {count - 1}], got {index!r}"
             )
         result.append(index % count)
     return result

@@ -58,9 +58,7 @@ def _init_cfg_list(init_cfg: InitCfg) -> list[Mapping[str, Any]]:
         return [init_cfg]
     if isinstance(init_cfg, Sequence) and not isinstance(init_cfg, str):
         return list(init_cfg)
-    raise ConfigTypeError(
-        f"init_cfg must be a dict or a list of dicts, got {type(init_cfg).__name__}"
-    )
+    raise ConfigTypeError(f"init_cfg must be a dict or a list of dicts, got {type(init_cfg).__name__}")
 
 
 def _init_children(module: nn.Module) -> None:

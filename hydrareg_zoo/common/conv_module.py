@@ -91,9 +91,7 @@ class DepthwiseSeparableConvModule(nn.Module):
             norm_cfg=norm_cfg,
             act_cfg=act_cfg,
         )
-        self.pointwise_conv = ConvModule(
-            in_channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg
-        )
+        self.pointwise_conv = ConvModule(in_channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.pointwise_conv(self.depthwise_conv(x))

@@ -117,9 +117,7 @@ def _channel_argument(layer_cls: Any) -> str:
     return "num_features"
 
 
-def build_norm_layer(
-    cfg: Mapping[str, Any], num_features: int, registry: Registry = MODELS
-) -> nn.Module:
+def build_norm_layer(cfg: Mapping[str, Any], num_features: int, registry: Registry = MODELS) -> nn.Module:
     """A norm layer over ``num_features`` channels from ``cfg`` (``{'type': 'BN', ...}``)."""
     cfg = copy_cfg(cfg, "norm_cfg")
     layer_cls = resolve_type(require_type(cfg), registry, config_path_of(cfg))

@@ -41,8 +41,7 @@ def backbone_channels(key: str, index: int | None = None, *, _root_: Any) -> Any
         return ListConfig(list(channels))  # a plain list would break OmegaConf.resolve(cfg)
     if not isinstance(index, int) or not -len(channels) <= index < len(channels):
         raise ConfigValueError(
-            f"${{{RESOLVER_NAME}:{key},{index}}}: index out of range for "
-            f"out_channels {list(channels)}",
+            f"${{{RESOLVER_NAME}:{key},{index}}}: index out of range for out_channels {list(channels)}",
             config_path=key,
         )
     return channels[index]

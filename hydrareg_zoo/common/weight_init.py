@@ -92,9 +92,7 @@ class Kaiming(_FanInit):
     ) -> None:
         super().__init__(**kwargs)
         if distribution not in ("normal", "uniform"):
-            raise ConfigValueError(
-                f"Kaiming: distribution must be normal or uniform, got {distribution!r}"
-            )
+            raise ConfigValueError(f"Kaiming: distribution must be normal or uniform, got {distribution!r}")
         self.a, self.mode, self.nonlinearity, self.distribution = (
             a,
             mode,
@@ -103,9 +101,7 @@ class Kaiming(_FanInit):
         )
 
     def fill(self, weight: Tensor) -> None:
-        init = (
-            nn.init.kaiming_normal_ if self.distribution == "normal" else nn.init.kaiming_uniform_
-        )
+        init = nn.init.kaiming_normal_ if self.distribution == "normal" else nn.init.kaiming_uniform_
         init(weight, a=self.a, mode=self.mode, nonlinearity=self.nonlinearity)
 
 
@@ -116,9 +112,7 @@ class Xavier(_FanInit):
     def __init__(self, gain: float = 1.0, distribution: str = "normal", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if distribution not in ("normal", "uniform"):
-            raise ConfigValueError(
-                f"Xavier: distribution must be normal or uniform, got {distribution!r}"
-            )
+            raise ConfigValueError(f"Xavier: distribution must be normal or uniform, got {distribution!r}")
         self.gain, self.distribution = gain, distribution
 
     def fill(self, weight: Tensor) -> None:
@@ -219,8 +213,7 @@ def _read_state_dict(filename: str, map_location: str) -> Mapping[str, Tensor]:
         checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError) as exc:
         raise ConfigValueError(
-            f"cannot read checkpoint {filename!r} "
-            f"(it must hold tensors in plain dicts/lists): {exc}"
+            f"cannot read checkpoint {filename!r} (it must hold tensors in plain dicts/lists): {exc}"
         ) from exc
     if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get("state_dict"), Mapping):
         checkpoint = checkpoint["state_dict"]
@@ -231,9 +224,7 @@ def _read_state_dict(filename: str, map_location: str) -> Mapping[str, Tensor]:
     return checkpoint
 
 
-def _selected_state(
-    state: Mapping[str, Tensor], prefix: str | None, filename: str
-) -> dict[str, Tensor]:
+def _selected_state(state: Mapping[str, Tensor], prefix: str | None, filename: str) -> dict[str, Tensor]:
     if not prefix:
         return dict(state)
     prefix = prefix if prefix.endswith(".") else prefix + "."

@@ -63,9 +63,7 @@ class InvertedResidual(nn.Module):
             act_cfg=act_cfg,
         )
         self.se = SELayer(mid_channels) if with_se else nn.Identity()
-        self.linear_conv = ConvModule(
-            mid_channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=None
-        )
+        self.linear_conv = ConvModule(mid_channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=None)
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.linear_conv(self.se(self.depthwise_conv(self.expand_conv(x))))

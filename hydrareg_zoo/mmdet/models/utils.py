@@ -32,14 +32,10 @@ class TestSettings:
         known = {"score_thr", "nms", "max_per_img", "nms_pre", "min_bbox_size"}
         unknown = sorted(set(cfg) - known)
         if unknown:
-            raise ConfigValueError(
-                f"{owner}: unknown test_cfg keys {unknown}; known: {sorted(known)}"
-            )
+            raise ConfigValueError(f"{owner}: unknown test_cfg keys {unknown}; known: {sorted(known)}")
         nms = cfg.get("nms") or {}
         if nms.get("type", "nms") != "nms":
-            raise ConfigValueError(
-                f"{owner}: test_cfg.nms.type must be 'nms', got {nms.get('type')!r}"
-            )
+            raise ConfigValueError(f"{owner}: test_cfg.nms.type must be 'nms', got {nms.get('type')!r}")
         return cls(
             score_thr=float(cfg.get("score_thr", base.score_thr)),
             iou_threshold=float(nms.get("iou_threshold", base.iou_threshold)),

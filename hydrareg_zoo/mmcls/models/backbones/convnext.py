@@ -124,9 +124,7 @@ class ConvNeXt(BaseBackbone):
             self.stages.append(
                 nn.Sequential(
                     *(
-                        ConvNeXtBlock(
-                            width, rates[first + j], layer_scale_init_value, 4, norm_cfg, act_cfg
-                        )
+                        ConvNeXtBlock(width, rates[first + j], layer_scale_init_value, 4, norm_cfg, act_cfg)
                         for j in range(depth)
                     )
                 )
@@ -146,9 +144,7 @@ class ConvNeXt(BaseBackbone):
                 )
             arch = self.arch_settings[arch]
         if not isinstance(arch, Mapping) or set(arch) != {"depths", "channels"}:
-            raise ConfigValueError(
-                f"ConvNeXt: a custom arch needs exactly depths and channels, got {arch!r}"
-            )
+            raise ConfigValueError(f"ConvNeXt: a custom arch needs exactly depths and channels, got {arch!r}")
         depths, channels = [int(d) for d in arch["depths"]], [int(c) for c in arch["channels"]]
         if len(depths) != len(channels) or not depths:
             raise ConfigValueError(f"ConvNeXt: depths and channels differ in length: {arch!r}")
@@ -156,8 +152,7 @@ class ConvNeXt(BaseBackbone):
 
     def stage_modules(self) -> list[list[nn.Module]]:
         return [
-            [self.downsample_layers[i], self.stages[i], *self._norms_of(i)]
-            for i in range(len(self.stages))
+            [self.downsample_layers[i], self.stages[i], *self._norms_of(i)] for i in range(len(self.stages))
         ]
 
     def _norms_of(self, i: int) -> list[nn.Module]:

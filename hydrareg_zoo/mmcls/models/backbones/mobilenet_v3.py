@@ -91,9 +91,7 @@ class MobileNetV3(BaseBackbone):
         self.arch = arch
         self.layer_names: list[str] = []
         layer_channels = [16]
-        self._add_layer(
-            ConvModule(in_channels, 16, 3, 2, 1, norm_cfg=norm_cfg, act_cfg={"type": "HSwish"})
-        )
+        self._add_layer(ConvModule(in_channels, 16, 3, 2, 1, norm_cfg=norm_cfg, act_cfg={"type": "HSwish"}))
         channels = 16
         for kernel, mid, out, with_se, act, stride in settings:
             self._add_layer(
@@ -110,9 +108,7 @@ class MobileNetV3(BaseBackbone):
             )
             layer_channels.append(out)
             channels = out
-        self._add_layer(
-            ConvModule(channels, last_channels, 1, norm_cfg=norm_cfg, act_cfg={"type": "HSwish"})
-        )
+        self._add_layer(ConvModule(channels, last_channels, 1, norm_cfg=norm_cfg, act_cfg={"type": "HSwish"}))
         layer_channels.append(last_channels)
         count = len(self.layer_names)
         self.out_indices = normalize_indices(

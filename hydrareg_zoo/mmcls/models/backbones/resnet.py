@@ -35,12 +35,8 @@ class BasicBlock(nn.Module):
         norm_cfg: Mapping[str, Any] = _BN,
     ) -> None:
         super().__init__()
-        self.conv1 = ConvModule(
-            in_channels, out_channels, 3, stride, 1, norm_cfg=norm_cfg, act_cfg=_RELU
-        )
-        self.conv2 = ConvModule(
-            out_channels, out_channels, 3, 1, 1, norm_cfg=norm_cfg, act_cfg=None
-        )
+        self.conv1 = ConvModule(in_channels, out_channels, 3, stride, 1, norm_cfg=norm_cfg, act_cfg=_RELU)
+        self.conv2 = ConvModule(out_channels, out_channels, 3, 1, 1, norm_cfg=norm_cfg, act_cfg=None)
         self.downsample = downsample
         self.relu = nn.ReLU()
 
@@ -133,13 +129,9 @@ class ResNet(BaseBackbone):
     ) -> None:
         super().__init__(frozen_stages, norm_eval, init_cfg)
         if depth not in ARCH_SETTINGS:
-            raise ConfigValueError(
-                f"ResNet: depth must be one of {sorted(ARCH_SETTINGS)}, got {depth}"
-            )
+            raise ConfigValueError(f"ResNet: depth must be one of {sorted(ARCH_SETTINGS)}, got {depth}")
         if not 1 <= num_stages <= 4 or len(strides) < num_stages:
-            raise ConfigValueError(
-                f"ResNet: num_stages must be 1-4 with a stride each, got {num_stages}"
-            )
+            raise ConfigValueError(f"ResNet: num_stages must be 1-4 with a stride each, got {num_stages}")
         block, stage_blocks = ARCH_SETTINGS[depth]
         self.depth, self.zero_init_residual = depth, zero_init_residual
         self.out_indices = normalize_indices(out_indices, num_stages, "ResNet")

@@ -41,9 +41,7 @@ class LinearClsHead(BaseModule):
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_classes <= 0:
-            raise ConfigValueError(
-                f"LinearClsHead: num_classes must be positive, got {num_classes}"
-            )
+            raise ConfigValueError(f"LinearClsHead: num_classes must be positive, got {num_classes}")
         self.num_classes, self.in_channels = num_classes, in_channels
         self.loss_module = build_child(MODELS, loss, "loss")
         self.fc = nn.Linear(in_channels, num_classes)

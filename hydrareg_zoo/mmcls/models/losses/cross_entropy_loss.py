@@ -51,9 +51,7 @@ class CrossEntropyLoss(nn.Module):
         else:
             target = label.to(cls_score.dtype)
         if self.use_sigmoid:
-            loss = F.binary_cross_entropy_with_logits(
-                cls_score, target, weight=weight, reduction="none"
-            )
+            loss = F.binary_cross_entropy_with_logits(cls_score, target, weight=weight, reduction="none")
             loss = loss.sum(dim=-1)
         else:
             per_class = -target * F.log_softmax(cls_score, dim=-1)

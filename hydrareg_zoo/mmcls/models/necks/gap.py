@@ -29,6 +29,4 @@ class GlobalAveragePooling(nn.Module):
             return tuple(self._pool(x) for x in inputs)
         if isinstance(inputs, Tensor):
             return self._pool(inputs)
-        raise TypeError(
-            f"GlobalAveragePooling expects a Tensor or a tuple, got {type(inputs).__name__}"
-        )
+        raise TypeError(f"GlobalAveragePooling expects a Tensor or a tuple, got {type(inputs).__name__}")

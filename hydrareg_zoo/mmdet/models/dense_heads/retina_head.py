@@ -142,20 +142,14 @@ class RetinaHead(BaseModule):
         bbox_preds = [self.retina_reg(self.reg_convs(x)) for x in feats]
         return cls_scores, bbox_preds
 
-    def _flatten(
-        self, outputs: tuple[list[Tensor], list[Tensor]]
-    ) -> tuple[Tensor, Tensor, list[Tensor]]:
+    def _flatten(self, outputs: tuple[list[Tensor], list[Tensor]]) -> tuple[Tensor, Tensor, list[Tensor]]:
         """``[B, M, C]`` logits, ``[B, M, 4]`` deltas and per-level anchors (``M`` in all)."""
         cls_scores, bbox_preds = outputs
         batch = cls_scores[0].shape[0]
-        anchors = self.prior_generator.grid_priors(
-            [m.shape[-2:] for m in cls_scores], cls_scores[0].device
-        )
+        anchors = self.prior_generator.grid_priors([m.shape[-2:] for m in cls_scores], cls_scores[0].device)
 
         def flat(maps: list[Tensor], channels: int) -> Tensor:
-            return torch.cat(
-                [m.permute(0, 2, 3, 1).reshape(batch, -1, channels) for m in maps], dim=1
-            )
+            return torch.cat([m.permute(0, 2, 3, 1).reshape(batch, -1, channels) for m in maps], dim=1)
 
         return flat(cls_scores, self.num_classes), flat(bbox_preds, 4), anchors
 
@@ -164,9 +158,7 @@ class RetinaHead(BaseModule):
     ) -> dict[str, Tensor]:
         """Focal loss over positive and negative anchors, box loss over positives; per positive."""
         if self.assigner is None:
-            raise ConfigValueError(
-                "RetinaHead.loss needs train_cfg with an assigner (e.g. MaxIoUAssigner)"
-            )
+            raise ConfigValueError("RetinaHead.loss needs train_cfg with an assigner (e.g. MaxIoUAssigner)")
         cls_scores, bbox_preds, anchors = self._flatten(self(feats))
         check_targets(cls_scores.shape[0], gt_bboxes, gt_labels)
         anchors = torch.cat(anchors)
@@ -205,14 +197,10 @@ class RetinaHead(BaseModule):
                 cls.split(sizes), deltas.split(sizes), anchors, strict=True
             ):
                 top = (
-                    level_cls.max(dim=1)
-                    .values.topk(min(self.test_settings.nms_pre, len(level_cls)))
-                    .indices
+                    level_cls.max(dim=1).values.topk(min(self.test_settings.nms_pre, len(level_cls))).indices
                 )
                 level_cls = level_cls[top]
-                anchor_idx, label = (level_cls >= self.test_settings.score_thr).nonzero(
-                    as_tuple=True
-                )
+                anchor_idx, label = (level_cls >= self.test_settings.score_thr).nonzero(as_tuple=True)
                 decoded = self.bbox_coder.decode(
                     level_anchors[top][anchor_idx], level_deltas[top][anchor_idx], img_shape
                 )

@@ -169,9 +169,7 @@ class YOLOXHead(BaseModule):
         batch = cls_scores[0].shape[0]
 
         def flat(maps: list[Tensor], channels: int) -> Tensor:
-            return torch.cat(
-                [m.permute(0, 2, 3, 1).reshape(batch, -1, channels) for m in maps], dim=1
-            )
+            return torch.cat([m.permute(0, 2, 3, 1).reshape(batch, -1, channels) for m in maps], dim=1)
 
         priors = torch.cat(
             self.prior_generator.grid_priors(
@@ -199,9 +197,7 @@ class YOLOXHead(BaseModule):
     ) -> dict[str, Tensor]:
         """``loss_cls``, ``loss_bbox``, ``loss_obj`` (and ``loss_l1``), each per positive prior."""
         if self.assigner is None:
-            raise ConfigValueError(
-                "YOLOXHead.loss needs train_cfg with an assigner (e.g. SimOTAAssigner)"
-            )
+            raise ConfigValueError("YOLOXHead.loss needs train_cfg with an assigner (e.g. SimOTAAssigner)")
         cls_scores, bbox_preds, objectness, priors = self._flatten(self(feats))
         check_targets(cls_scores.shape[0], gt_bboxes, gt_labels)
         decoded = self.decode(priors, bbox_preds)
@@ -216,17 +212,13 @@ class YOLOXHead(BaseModule):
         )
         num_pos = max(float(pos_masks.sum()), 1.0)
         losses = {
-            "loss_cls": self.loss_cls(
-                cls_scores.reshape(-1, self.num_classes)[pos_masks], cls_targets
-            )
+            "loss_cls": self.loss_cls(cls_scores.reshape(-1, self.num_classes)[pos_masks], cls_targets)
             / num_pos,
             "loss_bbox": self.loss_bbox(decoded.reshape(-1, 4)[pos_masks], bbox_targets) / num_pos,
             "loss_obj": self.loss_obj(objectness.reshape(-1), obj_targets) / num_pos,
         }
         if self.use_l1:
-            losses["loss_l1"] = (
-                self.loss_l1(bbox_preds.reshape(-1, 4)[pos_masks], l1_targets) / num_pos
-            )
+            losses["loss_l1"] = self.loss_l1(bbox_preds.reshape(-1, 4)[pos_masks], l1_targets) / num_pos
         return losses
 
     def _targets(
@@ -245,9 +237,7 @@ class YOLOXHead(BaseModule):
         result = self.assigner.assign(scores, centers, decoded, gt_bboxes, gt_labels)
         pos = result.gt_inds > 0
         assigned = result.gt_inds[pos] - 1
-        one_hot = torch.nn.functional.one_hot(gt_labels[assigned].long(), self.num_classes).to(
-            cls_scores
-        )
+        one_hot = torch.nn.functional.one_hot(gt_labels[assigned].long(), self.num_classes).to(cls_scores)
         cls_target = one_hot * result.max_overlaps[pos, None]
         bbox_target = gt_bboxes[assigned]
         return (
@@ -282,8 +272,6 @@ class YOLOXHead(BaseModule):
             scores = best * obj
             top = scores.topk(min(self.test_settings.nms_pre, len(scores))).indices
             results.append(
-                select_detections(
-                    boxes[top], scores[top], labels[top], self.test_settings, img_shape
-                )
+                select_detections(boxes[top], scores[top], labels[top], self.test_settings, img_shape)
             )
         return results

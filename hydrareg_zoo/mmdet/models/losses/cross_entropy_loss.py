@@ -19,9 +19,7 @@ class CrossEntropyLoss(nn.Module):
     an all-zero target row.
     """
 
-    def __init__(
-        self, use_sigmoid: bool = False, reduction: str = "mean", loss_weight: float = 1.0
-    ) -> None:
+    def __init__(self, use_sigmoid: bool = False, reduction: str = "mean", loss_weight: float = 1.0) -> None:
         super().__init__()
         self.use_sigmoid = use_sigmoid
         self.reduction = check_reduction("CrossEntropyLoss", reduction)
@@ -38,9 +36,7 @@ class CrossEntropyLoss(nn.Module):
             if label.shape != cls_score.shape:
                 num_classes = cls_score.shape[-1]
                 label = F.one_hot(label.long(), num_classes + 1)[..., :num_classes]
-            loss = F.binary_cross_entropy_with_logits(
-                cls_score, label.to(cls_score.dtype), reduction="none"
-            )
+            loss = F.binary_cross_entropy_with_logits(cls_score, label.to(cls_score.dtype), reduction="none")
         else:
             loss = F.cross_entropy(cls_score, label.long(), reduction="none")
         return self.loss_weight * weight_reduce(loss, weight, self.reduction, avg_factor)

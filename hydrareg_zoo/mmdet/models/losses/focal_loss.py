@@ -27,9 +27,7 @@ class FocalLoss(nn.Module):
     ) -> None:
         super().__init__()
         if not use_sigmoid:
-            raise ConfigValueError(
-                "FocalLoss: only the sigmoid form (use_sigmoid=True) is implemented"
-            )
+            raise ConfigValueError("FocalLoss: only the sigmoid form (use_sigmoid=True) is implemented")
         self.gamma, self.alpha = gamma, alpha
         self.reduction = check_reduction("FocalLoss", reduction)
         self.loss_weight = loss_weight

@@ -26,6 +26,4 @@ class L1Loss(nn.Module):
         weight: Tensor | None = None,
         avg_factor: float | Tensor | None = None,
     ) -> Tensor:
-        return self.loss_weight * weight_reduce(
-            (pred - target).abs(), weight, self.reduction, avg_factor
-        )
+        return self.loss_weight * weight_reduce((pred - target).abs(), weight, self.reduction, avg_factor)

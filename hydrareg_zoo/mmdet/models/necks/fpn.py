@@ -61,15 +61,12 @@ class FPN(BaseModule):
             )
         used = self.end_level - start_level
         if num_outs < used:
-            raise ConfigValueError(
-                f"FPN: num_outs ({num_outs}) is below the {used} input levels used"
-            )
+            raise ConfigValueError(f"FPN: num_outs ({num_outs}) is below the {used} input levels used")
         if add_extra_convs is True:
             add_extra_convs = "on_input"
         if add_extra_convs and add_extra_convs not in _EXTRA_SOURCES:
             raise ConfigValueError(
-                f"FPN: add_extra_convs must be a bool or one of {_EXTRA_SOURCES}, "
-                f"got {add_extra_convs!r}"
+                f"FPN: add_extra_convs must be a bool or one of {_EXTRA_SOURCES}, got {add_extra_convs!r}"
             )
         self.add_extra_convs = add_extra_convs
         self.relu_before_extra_convs = relu_before_extra_convs

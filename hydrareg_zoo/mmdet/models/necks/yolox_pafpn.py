@@ -64,8 +64,7 @@ class YOLOXPAFPN(BaseModule):
             for i in range(levels - 1, 0, -1)
         )
         self.top_down_blocks = nn.ModuleList(
-            CSPLayer(in_channels[i - 1] * 2, in_channels[i - 1], **csp)
-            for i in range(levels - 1, 0, -1)
+            CSPLayer(in_channels[i - 1] * 2, in_channels[i - 1], **csp) for i in range(levels - 1, 0, -1)
         )
         # Bottom-up: from the finest level, downsample and fuse with the next coarser.
         self.downsamples = nn.ModuleList(

@@ -25,9 +25,7 @@ class AssignResult:
     labels: Tensor
 
     @classmethod
-    def background(
-        cls, num_gts: int, num_priors: int, device: torch.device | str = "cpu"
-    ) -> AssignResult:
+    def background(cls, num_gts: int, num_priors: int, device: torch.device | str = "cpu") -> AssignResult:
         """Every prior is background (no boxes, or none near any prior)."""
         return cls(
             num_gts,

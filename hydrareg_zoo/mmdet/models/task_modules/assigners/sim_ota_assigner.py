@@ -86,10 +86,7 @@ class SimOTAAssigner:
         """Priors in any box or centre region, and (for those) whether in both: ``[V, G]``."""
         cx, cy = priors[:, 0:1], priors[:, 1:2]
         in_box = (
-            (cx > gt_bboxes[:, 0])
-            & (cx < gt_bboxes[:, 2])
-            & (cy > gt_bboxes[:, 1])
-            & (cy < gt_bboxes[:, 3])
+            (cx > gt_bboxes[:, 0]) & (cx < gt_bboxes[:, 2]) & (cy > gt_bboxes[:, 1]) & (cy < gt_bboxes[:, 3])
         )
         gt_cx = (gt_bboxes[:, 0] + gt_bboxes[:, 2]) / 2
         gt_cy = (gt_bboxes[:, 1] + gt_bboxes[:, 3]) / 2

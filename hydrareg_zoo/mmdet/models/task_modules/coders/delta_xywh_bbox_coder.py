@@ -43,14 +43,10 @@ class DeltaXYWHBBoxCoder:
         """Deltas ``[N, 4]`` that turn ``bboxes`` into ``gt_bboxes`` (both ``[N, 4]`` xyxy)."""
         px, py, pw, ph = _center_size(bboxes)
         gx, gy, gw, gh = _center_size(gt_bboxes)
-        deltas = torch.stack(
-            ((gx - px) / pw, (gy - py) / ph, torch.log(gw / pw), torch.log(gh / ph)), dim=-1
-        )
+        deltas = torch.stack(((gx - px) / pw, (gy - py) / ph, torch.log(gw / pw), torch.log(gh / ph)), dim=-1)
         return (deltas - deltas.new_tensor(self.means)) / deltas.new_tensor(self.stds)
 
-    def decode(
-        self, bboxes: Tensor, deltas: Tensor, max_shape: Sequence[int] | None = None
-    ) -> Tensor:
+    def decode(self, bboxes: Tensor, deltas: Tensor, max_shape: Sequence[int] | None = None) -> Tensor:
         """Boxes ``[N, 4]`` xyxy from anchors and deltas; clipped to ``max_shape`` ``(H, W)``."""
         deltas = deltas * deltas.new_tensor(self.stds) + deltas.new_tensor(self.means)
         px, py, pw, ph = _center_size(bboxes)

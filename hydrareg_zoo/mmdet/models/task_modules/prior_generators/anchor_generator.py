@@ -45,9 +45,7 @@ class AnchorGenerator:
         if octave_base_scale is not None:
             if not scales_per_octave:
                 raise ConfigValueError("AnchorGenerator: octave_base_scale needs scales_per_octave")
-            scales = [
-                octave_base_scale * 2 ** (i / scales_per_octave) for i in range(scales_per_octave)
-            ]
+            scales = [octave_base_scale * 2 ** (i / scales_per_octave) for i in range(scales_per_octave)]
         self.strides = [int(s) for s in strides]
         self.base_sizes = list(self.strides if base_sizes is None else base_sizes)
         if len(self.base_sizes) != len(self.strides):
