@@ -362,3 +362,17 @@ def test_detector_builds_under_another_librarys_default_scope():
     assert type(model.bbox_head.loss_cls).__module__.startswith("hydrareg_zoo.mmdet")
     images, gt_bboxes, gt_labels = _two_synthetic_images()
     assert torch.isfinite(sum(model.loss(images, gt_bboxes, gt_labels).values()))
+
+
+@pytest.mark.parametrize("make_cfg", [_yolox_cfg, _retinanet_cfg], ids=["yolox", "retinanet"])
+def test_losses_handle_images_without_objects(make_cfg):
+    model = MODELS.build(make_cfg())
+    images, gt_bboxes, gt_labels = _two_synthetic_images()
+    gt_bboxes[0], gt_labels[0] = torch.zeros(0, 4), torch.zeros(0, dtype=torch.long)
+    losses = model.loss(images, gt_bboxes, gt_labels)
+    assert all(torch.isfinite(value) for value in losses.values())
+    empty = model.loss(images, [torch.zeros(0, 4)] * 2, [torch.zeros(0, dtype=torch.long)] * 2)
+    assert float(empty["loss_bbox"]) == 0.0  # nothing to regress, but the classifier still learns
+    total = sum(empty.values())
+    assert total > 0
+    total.backward()
