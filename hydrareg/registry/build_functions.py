@@ -151,7 +151,9 @@ def call_with_config_path(
     """
     try:
         return obj_cls(*positional, **args)
-    except HydraregError:
+    except HydraregError as exc:
+        if exc.config_path is None:  # a nested build from a dict the constructor made itself
+            _add_path_note(exc, obj_cls, path)
         raise
     except TypeError as exc:
         mismatch = _signature_mismatch(obj_cls, args, positional)
