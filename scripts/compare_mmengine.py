@@ -12,6 +12,7 @@ mmengine is never a dependency of hydrareg; install it only in a scratch environ
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import sys
@@ -33,7 +34,7 @@ def outcome(call):
     try:
         value = call()
     except Exception as exc:  # the type is the outcome; messages differ on purpose
-        return f"raises {[c.__name__ for c in type(exc).__mro__ if c.__module__ == 'builtins'][0]}"
+        return f"raises {next(c.__name__ for c in type(exc).__mro__ if c.__module__ == 'builtins')}"
     if isinstance(value, type):
         return f"class {value.__name__}"
     if callable(value) and hasattr(value, "__name__"):
@@ -122,10 +123,8 @@ check(
 
 
 def partial_list():
-    try:
+    with contextlib.suppress(KeyError):
         DOG.register_module(name=["Fresh1", "Hound"], module=type("Other2", (), {}))
-    except KeyError:
-        pass
     return "Fresh1" in DOG.module_dict
 
 
@@ -155,10 +154,8 @@ check("scope after _scope_ build", lambda: DefaultScope.get_current_instance())
 
 
 def scope_restored_after_raise():
-    try:
+    with contextlib.suppress(TypeError):
         ROOT.build({"type": "Hound", "_scope_": "cmp_dog", "bad_arg": 1})
-    except TypeError:
-        pass
     return DefaultScope.get_current_instance()
 
 
