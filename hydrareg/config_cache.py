@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ConfigFileCache", "CACHE", "install_config_cache"]
+__all__ = ["CACHE", "ConfigFileCache", "install_config_cache"]
 
 _MARK = "__hydrareg_cached__"
 
