@@ -65,3 +65,21 @@ def test_an_unknown_type_fails_with_the_config_path(tmp_path):
     assert "Conv2dd is not in the mmengine::model registry" in result.stderr
     assert "config path: model.type" in result.stderr
     assert "did you mean: mmengine.Conv2d" in result.stderr
+
+
+def test_a_sweep_with_a_failing_job_records_it_and_keeps_the_others(tmp_path):
+    result = run(tmp_path, *TINY, "-m", "model.out_channels=4,-1,8", "hydra.sweep.dir=sweep", check=False)
+    assert result.returncode != 0
+    with open(tmp_path / "sweep" / "summary.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["status"] for row in rows] == ["completed", "failed", "completed"]
+    assert rows[1]["error"].startswith("RuntimeError")
+    assert [row["params"] for row in rows] == ["112", "", "224"]
+
+
+def test_the_readme_demo_builds_yolox_with_an_mmcls_backbone(tmp_path):
+    out = run(tmp_path, "model=yolox", "backbone=mmcls_convnext", "hydra.run.dir=job").stdout
+    figures = json.loads((tmp_path / "job" / "result.json").read_text())["figures"]
+    assert figures["model"] == "mmdet.YOLOX"
+    assert "mmcls.ConvNeXt" in out and "mmdet.YOLOXPAFPN" in out
+    assert [shape[:2] for shape in figures["output_shapes"][0]] == [[2, 80]] * 3  # class scores per level
