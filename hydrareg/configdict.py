@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ConfigDict", "config_path_of", "join_path", "to_config_tree"]
+__all__ = ["ConfigDict", "config_path_of", "join_path", "to_config_tree", "to_plain"]
 
 
 class ConfigDict(dict):
@@ -53,20 +53,21 @@ class ConfigDict(dict):
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, deep ``dict``/``list`` copy (for JSON, YAML or code that checks ``type(x) is dict``)."""
-        return _plain(self)
+        return to_plain(self)
 
 
 def _rebuild(items: dict[str, Any], path: str | None) -> ConfigDict:
     return ConfigDict(items, _path=path)
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
+    """``value`` with every dict (ConfigDicts included) a plain ``dict``, deeply."""
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: to_plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [to_plain(item) for item in value]
     if isinstance(value, tuple):
-        return tuple(_plain(item) for item in value)
+        return tuple(to_plain(item) for item in value)
     return value
 
 
@@ -102,26 +103,36 @@ def omegaconf_path(node: Any) -> str:
     return path
 
 
-def to_config_tree(value: Any, path: str | None = "") -> Any:
+def to_config_tree(
+    value: Any,
+    path: str | None = "",
+    drop: frozenset[str] = frozenset(),
+    dropped: list[str] | None = None,
+) -> Any:
     """A fresh copy of ``value`` with every mapping a :class:`ConfigDict` that knows its path.
 
-    OmegaConf containers are resolved first (no ``${...}`` left); tuples stay tuples. The input
-    is never modified, and nothing in the result is shared with it except leaf values.
+    OmegaConf containers are resolved first (no ``${...}`` left; a missing ``???`` raises);
+    tuples stay tuples. Keys in ``drop`` are left out, and their paths appended to ``dropped``.
+    The input is never modified, and nothing in the result is shared with it except leaf values.
     """
     omegaconf = sys.modules.get("omegaconf")
     if omegaconf is not None and isinstance(value, omegaconf.Container):
-        value = omegaconf.OmegaConf.to_container(value, resolve=True)
-    return _tree(value, path)
+        value = omegaconf.OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
+    return _tree(value, path, drop, dropped if dropped is not None else [])
 
 
-def _tree(value: Any, path: str | None) -> Any:
+def _tree(value: Any, path: str | None, drop: frozenset[str], dropped: list[str]) -> Any:
     kind = type(value)
     if kind is dict or kind is ConfigDict or (kind is not str and isinstance(value, Mapping)):
-        return ConfigDict(
-            {key: _tree(item, join_path(path, key)) for key, item in value.items()}, _path=path
-        )
+        items = {}
+        for key, item in value.items():
+            if key in drop:
+                dropped.append(join_path(path, key))
+            else:
+                items[key] = _tree(item, join_path(path, key), drop, dropped)
+        return ConfigDict(items, _path=path)
     if kind is list:
-        return [_tree(item, join_path(path, index)) for index, item in enumerate(value)]
+        return [_tree(item, join_path(path, index), drop, dropped) for index, item in enumerate(value)]
     if kind is tuple:
-        return tuple(_tree(item, join_path(path, index)) for index, item in enumerate(value))
+        return tuple(_tree(item, join_path(path, index), drop, dropped) for index, item in enumerate(value))
     return value

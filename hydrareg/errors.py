@@ -14,6 +14,7 @@ __all__ = [
     "BuildArgumentError",
     "CompositionError",
     "ConfigKeyError",
+    "ConfigResolutionError",
     "ConfigTypeError",
     "ConfigValueError",
     "CustomImportError",
@@ -21,6 +22,7 @@ __all__ = [
     "RegistrationError",
     "RegistryImportError",
     "UnknownScopeWarning",
+    "UnknownTargetError",
     "UnknownTypeError",
 ]
 
@@ -80,6 +82,10 @@ class UnknownTypeError(ConfigKeyError):
     """A ``type`` names nothing registered in the scopes searched (MMEngine raises KeyError)."""
 
 
+class UnknownTargetError(ConfigKeyError):
+    """A Hydra-style ``_target_`` names nothing importable."""
+
+
 class RegistrationError(HydraregError, KeyError):
     """A name is already taken by a different object (MMEngine raises KeyError)."""
 
@@ -94,6 +100,10 @@ class BuildArgumentError(ConfigTypeError):
 
 class ConfigValueError(HydraregError, ValueError):
     """A config value has the right kind but an unusable value."""
+
+
+class ConfigResolutionError(ConfigValueError):
+    """An interpolation could not be resolved, or a mandatory value (``???``) is missing."""
 
 
 class CompositionError(ConfigValueError):

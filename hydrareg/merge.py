@@ -50,7 +50,7 @@ def _markers(node: DictConfig, path: Path, source: str | None) -> Iterator[tuple
                 details=where,
             )
         yield path, value
-    for key in node.keys():
+    for key in node:
         child = node._get_node(key)
         if isinstance(child, DictConfig):
             yield from _markers(child, (*path, key), source)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import keys
@@ -66,14 +66,10 @@ def build_from_cfg(
             reset_context_scope(token)
 
 
-def _checked_cfg(
-    cfg: Any, registry: Any, default_args: Any, require_type: bool = True
-) -> Mapping[str, Any]:
+def _checked_cfg(cfg: Any, registry: Any, default_args: Any, require_type: bool = True) -> Mapping[str, Any]:
     """MMEngine's argument checks, in its order, with typed errors; DictConfigs become dicts."""
     cfg = _as_mapping(cfg, "cfg", config_path_of(cfg))
-    if require_type and keys.TYPE not in cfg and (
-        default_args is None or keys.TYPE not in default_args
-    ):
+    if require_type and keys.TYPE not in cfg and (default_args is None or keys.TYPE not in default_args):
         raise ConfigKeyError(
             f'`cfg` or `default_args` must contain the key "{keys.TYPE}", but got {dict(cfg)}'
             + (f"\n{dict(default_args)}" if default_args else ""),
@@ -145,18 +141,20 @@ def unknown_type_error(
     )
 
 
-def call_with_config_path(obj_cls: Any, args: dict[str, Any], path: str | None) -> Any:
-    """Call ``obj_cls(**args)``; a rejected argument becomes a :class:`BuildArgumentError`.
+def call_with_config_path(
+    obj_cls: Any, args: dict[str, Any], path: str | None, positional: Sequence[Any] = ()
+) -> Any:
+    """Call ``obj_cls(*positional, **args)``; a rejected argument becomes a :class:`BuildArgumentError`.
 
     Exceptions raised inside the constructor keep their type and get a note naming the config
     path (shown in tracebacks), so ``except ValueError`` in user code still works.
     """
     try:
-        return obj_cls(**args)
+        return obj_cls(*positional, **args)
     except HydraregError:
         raise
     except TypeError as exc:
-        mismatch = _signature_mismatch(obj_cls, args)
+        mismatch = _signature_mismatch(obj_cls, args, positional)
         if mismatch is not None:
             raise _argument_error(obj_cls, args, path, mismatch) from exc
         _add_path_note(exc, obj_cls, path)
@@ -166,13 +164,15 @@ def call_with_config_path(obj_cls: Any, args: dict[str, Any], path: str | None) 
         raise
 
 
-def _signature_mismatch(obj_cls: Any, args: dict[str, Any]) -> TypeError | None:
+def _signature_mismatch(
+    obj_cls: Any, args: dict[str, Any], positional: Sequence[Any] = ()
+) -> TypeError | None:
     try:
         signature = inspect.signature(obj_cls)
     except (TypeError, ValueError):
         return None
     try:
-        signature.bind(**args)
+        signature.bind(*positional, **args)
     except TypeError as exc:
         return exc
     return None
@@ -193,7 +193,9 @@ def _argument_error(
     if params is not None:
         details.append(("accepts", ", ".join(params) or "(no arguments)"))
     return BuildArgumentError(
-        f"{name}() rejected the config's arguments: {mismatch}", config_path=bad_path, details=details
+        f"{name}() rejected the config's arguments: {mismatch}",
+        config_path=bad_path,
+        details=details,
     )
 
 

@@ -127,9 +127,7 @@ class Registry:
         if not self._module_dict:
             return head
         width = max(len(name) for name in self._module_dict)
-        rows = [
-            f"  {name:<{width}}  {_describe(obj)}" for name, obj in sorted(self._module_dict.items())
-        ]
+        rows = [f"  {name:<{width}}  {_describe(obj)}" for name, obj in sorted(self._module_dict.items())]
         return "\n".join([head, *rows])
 
     # ------------------------------------------------------------------ tree
@@ -201,8 +199,7 @@ class Registry:
             raise ConfigTypeError(f"force must be a boolean, but got {type(force)}")
         if not (name is None or isinstance(name, str) or _is_str_sequence(name)):
             raise ConfigTypeError(
-                "name must be None, an instance of str, or a sequence of str, "
-                f"but got {type(name)}"
+                f"name must be None, an instance of str, or a sequence of str, but got {type(name)}"
             )
         if module is not None:
             self._register_module(module, name, force)
@@ -214,9 +211,7 @@ class Registry:
 
         return _register
 
-    def _register_module(
-        self, module: Any, name: str | Sequence[str] | None, force: bool
-    ) -> None:
+    def _register_module(self, module: Any, name: str | Sequence[str] | None, force: bool) -> None:
         if not callable(module):
             raise ConfigTypeError(f"module must be Callable, but got {type(module)}")
         names = self._names_for(module, name)
