@@ -74,6 +74,18 @@ def format_message(
     return "\n".join(lines)
 
 
+def find_hydrareg_error(exc: BaseException) -> HydraregError | None:
+    """Our error inside another library's wrapper (OmegaConf wraps resolver exceptions), if any."""
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, HydraregError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 class ConfigKeyError(HydraregError, KeyError):
     """A key the build needs is missing from a config node."""
 

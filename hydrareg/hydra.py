@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import sys
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 from hydra.experimental.callback import Callback
@@ -21,7 +22,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from .merge import merge_with_deletions
 from .resolvers import import_custom_modules
-from .summary import write_result, write_summary
+from .summary import read_result, write_result, write_summary
 
 __all__ = ["HydraregCallback", "composition_hook_installed", "install_composition_hook"]
 
@@ -121,23 +122,36 @@ class HydraregCallback(Callback):
         import_custom_modules(config)
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
-        from hydra.core.utils import JobStatus
-
         output_dir = _hydra_value(config, "runtime.output_dir")
-        if output_dir and job_return.status == JobStatus.FAILED:
-            error = job_return._return_value
-            write_result(
-                output_dir,
-                "failed",
-                overrides=list(_hydra_value(config, "overrides.task") or []),
-                error=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
-            )
+        if output_dir:
+            record_job_result(output_dir, job_return, list(_hydra_value(config, "overrides.task") or []))
         if self.summary and _hydra_value(config, "mode") == RunMode.MULTIRUN:
             write_summary(_hydra_value(config, "sweep.dir"), self.plot_metric)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         if self.summary:
             write_summary(config.hydra.sweep.dir, self.plot_metric)
+
+
+def record_job_result(output_dir: str, job_return: Any, overrides: list[str]) -> None:
+    """Write ``result.json`` for a failed job, or for a finished one whose task wrote none.
+
+    A task's own ``result.json`` is kept; a returned mapping becomes the figures.
+    """
+    from hydra.core.utils import JobStatus
+
+    value = job_return._return_value
+    if job_return.status == JobStatus.FAILED:
+        first_line = str(value).splitlines()[0] if str(value) else ""
+        error = f"{type(value).__name__}: {first_line}"
+        write_result(output_dir, "failed", overrides=overrides, error=error)
+    elif read_result(output_dir) is None:
+        figures = dict(value) if isinstance(value, Mapping) else {"return": _shown(value)}
+        write_result(output_dir, "completed", figures, overrides)
+
+
+def _shown(value: Any) -> str | None:
+    return None if value is None else repr(value)
 
 
 def _hydra_value(config: DictConfig, key: str) -> Any:

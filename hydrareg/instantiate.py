@@ -26,7 +26,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from . import keys
 from .configdict import ConfigDict, config_path_of, join_path, to_config_tree, to_plain
-from .errors import ConfigResolutionError, ConfigTypeError, HydraregError, UnknownTargetError
+from .errors import ConfigResolutionError, ConfigTypeError, UnknownTargetError, find_hydrareg_error
 from .registry import Registry
 from .registry.build_functions import call_with_config_path, resolve_type
 from .registry.default_scope import reset_context_scope, set_context_scope
@@ -100,8 +100,8 @@ def _resolved_tree(cfg: Any) -> Any:
     try:
         tree = to_config_tree(cfg, config_path_of(cfg) or "", frozenset({keys.DELETE}), dropped)
     except OmegaConfBaseException as exc:
-        inner = exc.__cause__ or exc.__context__
-        if isinstance(inner, HydraregError):
+        inner = find_hydrareg_error(exc)
+        if inner is not None:
             raise inner from exc
         raise ConfigResolutionError(
             f"cannot resolve the config: {_first_line(exc)}",

@@ -98,14 +98,3 @@ def _dotted(path: Path) -> str:
     for key in path:
         dotted = join_path(dotted, key)
     return dotted
-
-
-def strip_delete_keys(cfg: DictConfig) -> DictConfig:
-    """A copy of ``cfg`` without ``_delete_`` keys (for configs composed without the hook)."""
-    markers = delete_markers(cfg)
-    if not markers:
-        return cfg
-    cfg = copy.deepcopy(cfg)
-    for path, _ in markers:
-        _pop_key(_select(cfg, path), keys.DELETE)
-    return cfg

@@ -25,7 +25,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from . import keys
 from .configdict import join_path
-from .errors import ConfigTypeError, CustomImportError, HydraregError
+from .errors import ConfigTypeError, CustomImportError, find_hydrareg_error
 
 __all__ = ["import_custom_modules", "import_modules", "register_resolvers"]
 
@@ -102,7 +102,7 @@ def import_custom_modules(cfg: Any) -> list[str]:
         try:
             value = root[keys.CUSTOM_IMPORTS]  # runs the resolver, if that is the spelling
         except OmegaConfBaseException as exc:
-            raise _unwrap(exc) from exc
+            raise (find_hydrareg_error(exc) or exc) from exc
         if isinstance(value, DictConfig):
             value = OmegaConf.to_container(value, resolve=True)
     elif isinstance(cfg, dict):
@@ -138,12 +138,6 @@ def _import_value(value: Any) -> list[str]:
         f"{keys.CUSTOM_IMPORTS} must be a dict, a list or a resolver string, but got {type(value)}",
         config_path=path,
     )
-
-
-def _unwrap(exc: OmegaConfBaseException) -> BaseException:
-    """OmegaConf wraps a resolver's exception; give back ours when that is what happened."""
-    inner = exc.__cause__ or exc.__context__
-    return inner if isinstance(inner, HydraregError) else exc
 
 
 def register_resolvers() -> None:

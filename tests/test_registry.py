@@ -453,8 +453,8 @@ def test_switching_to_an_unknown_scope_warns_and_uses_the_called_registry(popula
         pytest.warns(UnknownScopeWarning, match="no registry with scope 'nowhere'"),
         tree["dog"].switch_scope_and_registry("nowhere") as registry,
     ):
-            assert registry is tree["dog"]
-            assert DefaultScope.get_current_instance().scope_name == "nowhere"
+        assert registry is tree["dog"]
+        assert DefaultScope.get_current_instance().scope_name == "nowhere"
 
 
 def test_switch_restores_the_scope_when_the_block_raises(populated):
@@ -471,3 +471,29 @@ def test_every_registry_error_is_a_hydrareg_error(tree):
             with pytest.raises(HydraregError):
                 call()
     assert issubclass(ConfigValueError, ValueError)
+
+
+# ---------------------------------------------------------------------------- pickling
+
+
+def test_registries_of_the_root_trees_pickle_by_reference():
+    """A task function shipped to a worker by value must still see the worker's live registry."""
+    import pickle
+
+    from hydrareg.registry import MODELS, TRANSFORMS
+
+    assert pickle.loads(pickle.dumps(MODELS)) is MODELS
+    child = Registry("transform", parent=TRANSFORMS, scope="zzpickle")
+    try:
+        assert pickle.loads(pickle.dumps(child)) is child
+    finally:
+        TRANSFORMS.children.pop("zzpickle")
+        TRANSFORMS._scope_index.pop("zzpickle")
+
+
+def test_other_registries_pickle_by_value(tree):
+    import pickle
+
+    tree["dog"].register_module(name="Counter", module=collections.Counter)
+    copied = pickle.loads(pickle.dumps(tree["dog"]))
+    assert copied is not tree["dog"] and copied.get("Counter") is collections.Counter

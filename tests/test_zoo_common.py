@@ -1,4 +1,4 @@
-"""hydrareg_zoo.common: layer aliases, ConvModule, initialisers, BaseModule, box ops, the resolver."""
+"""hydrareg_zoo.common: layer names, ConvModule, initialisers, BaseModule, box ops, the resolver."""
 
 from __future__ import annotations
 
@@ -27,6 +27,15 @@ from hydrareg_zoo.common import (
     nms,
 )
 from hydrareg_zoo.common.resolvers import register_resolvers
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny models run fastest on one thread (and 2 threads crawl on a busy 2-core machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def test_importing_the_package_and_registries_loads_neither_torch_nor_numpy():
@@ -68,7 +77,10 @@ def test_build_norm_layer_leaves_its_config_untouched():
 def test_layer_norm_2d_normalises_each_pixel_over_channels():
     x = torch.randn(2, 6, 3, 3)
     out = LayerNorm2d(6, elementwise_affine=False)(x)
-    mean, std = x.mean(dim=1, keepdim=True), x.var(dim=1, unbiased=False, keepdim=True).add(1e-5).sqrt()
+    mean, std = (
+        x.mean(dim=1, keepdim=True),
+        x.var(dim=1, unbiased=False, keepdim=True).add(1e-5).sqrt(),
+    )
     torch.testing.assert_close(out, (x - mean) / std)
 
 
@@ -106,10 +118,12 @@ class _Net(BaseModule):
 
 
 def test_initialisers_touch_only_the_layers_named():
-    net = _Net([
-        {"type": "Constant", "val": 0.5, "bias": 0.25, "layer": "Conv2d"},
-        {"type": "Constant", "val": 2.0, "layer": "_BatchNorm"},
-    ])
+    net = _Net(
+        [
+            {"type": "Constant", "val": 0.5, "bias": 0.25, "layer": "Conv2d"},
+            {"type": "Constant", "val": 2.0, "layer": "_BatchNorm"},
+        ]
+    )
     fc_before = net.fc.weight.detach().clone()
     net.init_weights()
     assert torch.all(net.conv.weight == 0.5) and torch.all(net.conv.bias == 0.25)
@@ -165,13 +179,14 @@ def test_pretrained_is_applied_after_the_children_initialise_themselves(tmp_path
 
 
 def test_pretrained_refuses_urls_with_a_clear_error():
-    with pytest.raises(ConfigValueError, match="URLs cannot be downloaded here.*local file path"):
+    with pytest.raises(ConfigValueError, match=r"URLs cannot be downloaded here.*local file path"):
         Pretrained("https://download.openmmlab.com/convnext-tiny.pth")
 
 
 def test_pretrained_url_in_init_cfg_names_the_config_path():
     init_cfg = ConfigDict(
-        {"type": "Pretrained", "checkpoint": "https://example.com/w.pth"}, _path="model.backbone.init_cfg"
+        {"type": "Pretrained", "checkpoint": "https://example.com/w.pth"},
+        _path="model.backbone.init_cfg",
     )
     net = _Net(init_cfg)
     with pytest.raises(ConfigValueError) as info:
@@ -185,7 +200,7 @@ def test_pretrained_missing_file_and_wrong_prefix_are_config_errors(tmp_path):
         Pretrained(str(tmp_path / "missing.pth"))(_Net())
     path = tmp_path / "ckpt.pth"
     _save_classifier_like_checkpoint(path, wrap=False)
-    with pytest.raises(ConfigValueError, match="no keys starting with 'neck.'.*backbone\\."):
+    with pytest.raises(ConfigValueError, match=r"no keys starting with 'neck\.'.*backbone\."):
         Pretrained(str(path), prefix="neck")(_Net())
 
 
@@ -211,13 +226,15 @@ def test_nms_keeps_the_best_of_overlapping_boxes_and_respects_classes():
 
 
 def _detector_cfg(backbone):
-    return OmegaConf.create({
-        "model": {
-            "backbone": backbone,
-            "neck": {"in_channels": "${backbone_channels:model.backbone}"},
-            "head": {"in_channels": "${backbone_channels:model.backbone,-1}"},
+    return OmegaConf.create(
+        {
+            "model": {
+                "backbone": backbone,
+                "neck": {"in_channels": "${backbone_channels:model.backbone}"},
+                "head": {"in_channels": "${backbone_channels:model.backbone,-1}"},
+            }
         }
-    })
+    )
 
 
 def test_resolver_returns_the_backbones_out_channels():
@@ -243,7 +260,7 @@ def test_resolver_errors_name_the_config_path():
         OmegaConf.to_container(cfg.model.neck, resolve=True)
     assert "config path: model.backbone.type" in str(info.value)
     bad_key = OmegaConf.create({"neck": {"in_channels": "${backbone_channels:model.nothing}"}})
-    with pytest.raises(InterpolationResolutionError, match="ConfigKeyError.*at 'model.nothing'"):
+    with pytest.raises(InterpolationResolutionError, match=r"ConfigKeyError.*at 'model\.nothing'"):
         OmegaConf.to_container(bad_key, resolve=True)
 
 

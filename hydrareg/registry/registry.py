@@ -67,6 +67,7 @@ class Registry:
             raise ConfigTypeError(f"build_func must be callable, but got {type(build_func)}")
 
         self._name = name
+        self._created_in = sys._getframe(1).f_globals.get("__name__")
         self._module_dict: dict[str, Callable[..., Any]] = {}
         self._children: dict[str, Registry] = {}
         self._locations = list(locations)
@@ -120,6 +121,34 @@ class Registry:
 
     def __contains__(self, key: object) -> bool:
         return self.get(key) is not None  # type: ignore[arg-type]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickle registries of the root trees by reference, so a worker gets its own live node.
+
+        cloudpickle ships a ``__main__`` task function by value together with the globals it
+        uses; a registry copied that way would be detached from the worker's real tree (classes
+        imported later in the worker would be missing). Registries created in ``__main__`` itself
+        cannot be found again in another process and are pickled by value, as before.
+        """
+        address = self._root_address()
+        if address is None:
+            return object.__reduce_ex__(self, protocol)
+        return (_registry_at, address)
+
+    def _root_address(self) -> tuple[str, tuple[str, ...]] | None:
+        from .root import ROOT_REGISTRIES
+
+        scopes = []
+        node: Registry = self
+        while node.parent is not None:
+            if node._created_in == "__main__":
+                return None
+            scopes.append(node.scope)
+            node = node.parent
+        for attr, root in ROOT_REGISTRIES.items():
+            if root is node:
+                return attr, tuple(reversed(scopes))
+        return None
 
     def __repr__(self) -> str:
         parent = f", parent={self.parent.scope}::{self.parent.name}" if self.parent else ""
@@ -341,6 +370,22 @@ class Registry:
             if scope is not None and registry is self and scope not in self._scope_names:
                 warn_unknown_scope(scope, self)
             yield registry
+
+
+def _registry_at(root_attr: str, scopes: tuple[str, ...]) -> Registry:
+    """Unpickle a registry: the live node at ``scopes`` below root registry ``root_attr``."""
+    from .root import ROOT_REGISTRIES
+
+    node = ROOT_REGISTRIES[root_attr]
+    for scope in scopes:
+        child = node.find_scope(scope)
+        if child is None:
+            raise ConfigValueError(
+                f"cannot unpickle the {'.'.join(scopes)} registry below {root_attr}: "
+                f"no registry with scope {scope!r} in this process (import the library that creates it)"
+            )
+        node = child
+    return node
 
 
 def warn_unknown_scope(scope: str, registry: Registry) -> None:

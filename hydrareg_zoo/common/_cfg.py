@@ -56,9 +56,7 @@ def with_config_path(path: str | None, action: Callable[[], Any]) -> Any:
     except HydraregError as exc:
         if exc.config_path is not None or path is None:
             raise
-        raise type(exc)(
-            exc.message, config_path=path, registry=exc.registry, details=exc.details
-        ) from exc
+        raise type(exc)(exc.message, config_path=path, registry=exc.registry, details=exc.details) from exc
 
 
 def build_child(registry: Registry, cfg: Any, what: str = "config", **default_args: Any) -> Any:

@@ -1,4 +1,4 @@
-"""``BaseBackbone``: what every backbone shares (levels out, frozen stages, frozen norm statistics)."""
+"""``BaseBackbone``: what every backbone shares (output levels, frozen stages, frozen norms)."""
 
 from __future__ import annotations
 
@@ -40,8 +40,7 @@ class BaseBackbone(BaseModule):
         count = len(self.stage_modules())
         if not -1 <= self.frozen_stages < count:
             raise ConfigValueError(
-                f"{type(self).__name__}: frozen_stages must be in [-1, {count - 1}], "
-                f"got {self.frozen_stages}"
+                f"{type(self).__name__}: frozen_stages must be in [-1, {count - 1}], got {self.frozen_stages}"
             )
 
     def _freeze_stages(self) -> None:

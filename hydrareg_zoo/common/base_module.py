@@ -1,4 +1,4 @@
-"""``BaseModule``: an ``nn.Module`` whose ``init_cfg`` says how ``init_weights()`` initialises it."""
+"""``BaseModule``: an ``nn.Module`` whose ``init_cfg`` says how ``init_weights()`` sets weights."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ class BaseModule(nn.Module):
     """MMEngine's ``BaseModule``: weights are initialised on request, from ``init_cfg``.
 
     ``init_weights()`` applies this module's initialisers, then lets every submodule initialise
-    itself, then loads any ``Pretrained`` checkpoint last, so loaded weights win. Construction never
-    initialises from ``init_cfg`` (a runner or task calls ``init_weights()`` once the model is built).
+    itself, then loads any ``Pretrained`` checkpoint last, so loaded weights win. Construction
+    never initialises from ``init_cfg`` (a runner or task calls ``init_weights()`` once the
+    model is built).
     """
 
     def __init__(self, init_cfg: InitCfg = None) -> None:

@@ -1,4 +1,4 @@
-"""``ConvModule``: convolution, then an optional norm, then an optional activation (mmcv's block)."""
+"""``ConvModule``: convolution, optional norm, optional activation (mmcv's basic block)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,15 @@ class ConvModule(nn.Module):
         if not isinstance(bias, bool):
             raise ValueError(f"ConvModule: bias must be a bool or 'auto', got {bias!r}")
         self.conv = build_conv_layer(
-            conv_cfg, in_channels, out_channels, kernel_size,
-            stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias,
+            conv_cfg,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            bias=bias,
         )
         self.norm = None if norm_cfg is None else build_norm_layer(norm_cfg, out_channels)
         self.act = None if act_cfg is None else build_activation_layer(act_cfg)
@@ -74,12 +81,17 @@ class DepthwiseSeparableConvModule(nn.Module):
     ) -> None:
         super().__init__()
         self.depthwise_conv = ConvModule(
-            in_channels, in_channels, kernel_size, stride=stride, padding=padding,
-            dilation=dilation, groups=in_channels, norm_cfg=norm_cfg, act_cfg=act_cfg,
+            in_channels,
+            in_channels,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=in_channels,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
         )
-        self.pointwise_conv = ConvModule(
-            in_channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg
-        )
+        self.pointwise_conv = ConvModule(in_channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.pointwise_conv(self.depthwise_conv(x))

@@ -30,10 +30,14 @@ __all__ = [
 
 
 class HSigmoid(nn.Module):
-    """mmcv's hard sigmoid ``clamp((x + bias) / divisor, min_value, max_value)``; SE gates use it."""
+    """mmcv's hard sigmoid ``clamp((x + bias) / divisor, min_value, max_value)`` (SE gates)."""
 
     def __init__(
-        self, bias: float = 3.0, divisor: float = 6.0, min_value: float = 0.0, max_value: float = 1.0
+        self,
+        bias: float = 3.0,
+        divisor: float = 6.0,
+        min_value: float = 0.0,
+        max_value: float = 1.0,
     ) -> None:
         super().__init__()
         if divisor == 0:
@@ -113,9 +117,7 @@ def _channel_argument(layer_cls: Any) -> str:
     return "num_features"
 
 
-def build_norm_layer(
-    cfg: Mapping[str, Any], num_features: int, registry: Registry = MODELS
-) -> nn.Module:
+def build_norm_layer(cfg: Mapping[str, Any], num_features: int, registry: Registry = MODELS) -> nn.Module:
     """A norm layer over ``num_features`` channels from ``cfg`` (``{'type': 'BN', ...}``)."""
     cfg = copy_cfg(cfg, "norm_cfg")
     layer_cls = resolve_type(require_type(cfg), registry, config_path_of(cfg))
@@ -168,4 +170,3 @@ def make_divisible(value: float, divisor: int = 8, min_value: int | None = None)
     if rounded < 0.9 * value:
         rounded += divisor
     return rounded
-

@@ -1,4 +1,4 @@
-"""Box operations written in plain torch (mmcv.ops's role): pairwise IoU and non-maximum suppression."""
+"""Box operations in plain torch (mmcv.ops's role): pairwise IoU and non-maximum suppression."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def box_area(boxes: Tensor) -> Tensor:
 
 
 def box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-6) -> Tensor:
-    """IoU of every box in ``boxes1`` (``[N, 4]`` xyxy) with every box in ``boxes2`` -> ``[N, M]``."""
+    """IoU of every box in ``boxes1`` (``[N, 4]`` xyxy) with every one in ``boxes2``: ``[N, M]``."""
     top_left = torch.maximum(boxes1[:, None, :2], boxes2[None, :, :2])
     bottom_right = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
     overlap = (bottom_right - top_left).clamp(min=0).prod(dim=-1)

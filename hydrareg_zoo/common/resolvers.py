@@ -1,9 +1,9 @@
-"""The ``${backbone_channels:model.backbone}`` resolver: a neck's ``in_channels`` follow its backbone.
+"""``${backbone_channels:model.backbone}``: a neck's ``in_channels`` follow the chosen backbone.
 
 The resolver builds the backbone config at that dotted path on torch's ``meta`` device (no memory,
-no weights, a few milliseconds) and returns its ``out_channels``; ``${backbone_channels:model.backbone,-1}``
-returns one entry (a classifier head reads the last level). The list comes back as a
-``ListConfig``, which, unlike a plain list, survives ``OmegaConf.resolve(cfg)``. A ``_scope_`` on an enclosing node
+no weights, a few milliseconds) and returns its ``out_channels``, as a ``ListConfig`` (unlike a
+plain list, that survives ``OmegaConf.resolve(cfg)``). ``${backbone_channels:model.backbone,-1}``
+returns one entry (a classifier head reads the last level). A ``_scope_`` on an enclosing node
 (``model._scope_: mmdet``) applies, as it would when the whole model is built. Importing this
 module imports neither torch nor the model code: both load on the first call.
 """
@@ -34,7 +34,9 @@ def backbone_channels(key: str, index: int | None = None, *, _root_: Any) -> Any
             config_path=key,
         )
     container = OmegaConf.to_container(node, resolve=True)
-    channels = _channels(json.dumps(container, sort_keys=True, default=str), key, _enclosing_scope(_root_, key))
+    channels = _channels(
+        json.dumps(container, sort_keys=True, default=str), key, _enclosing_scope(_root_, key)
+    )
     if index is None:
         return ListConfig(list(channels))  # a plain list would break OmegaConf.resolve(cfg)
     if not isinstance(index, int) or not -len(channels) <= index < len(channels):

@@ -93,7 +93,12 @@ class Kaiming(_FanInit):
         super().__init__(**kwargs)
         if distribution not in ("normal", "uniform"):
             raise ConfigValueError(f"Kaiming: distribution must be normal or uniform, got {distribution!r}")
-        self.a, self.mode, self.nonlinearity, self.distribution = a, mode, nonlinearity, distribution
+        self.a, self.mode, self.nonlinearity, self.distribution = (
+            a,
+            mode,
+            nonlinearity,
+            distribution,
+        )
 
     def fill(self, weight: Tensor) -> None:
         init = nn.init.kaiming_normal_ if self.distribution == "normal" else nn.init.kaiming_uniform_
@@ -148,7 +153,10 @@ class Pretrained:
     """
 
     def __init__(
-        self, checkpoint: str | os.PathLike[str], prefix: str | None = None, map_location: str = "cpu"
+        self,
+        checkpoint: str | os.PathLike[str],
+        prefix: str | None = None,
+        map_location: str = "cpu",
     ) -> None:
         checkpoint = os.fspath(checkpoint)
         if _URL.match(checkpoint):
@@ -180,7 +188,7 @@ def load_checkpoint(
     filename = os.fspath(filename)
     state = _selected_state(_read_state_dict(filename, map_location), prefix, filename)
     try:
-        result = module.load_state_dict(state, strict=False)
+        result = module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise ConfigValueError(f"checkpoint {filename!r} does not fit the module: {exc}") from exc
     if result.unexpected_keys:
@@ -210,7 +218,9 @@ def _read_state_dict(filename: str, map_location: str) -> Mapping[str, Tensor]:
     if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get("state_dict"), Mapping):
         checkpoint = checkpoint["state_dict"]
     if not isinstance(checkpoint, Mapping):
-        raise ConfigValueError(f"checkpoint {filename!r} holds a {type(checkpoint).__name__}, not a state dict")
+        raise ConfigValueError(
+            f"checkpoint {filename!r} holds a {type(checkpoint).__name__}, not a state dict"
+        )
     return checkpoint
 
 
@@ -218,7 +228,7 @@ def _selected_state(state: Mapping[str, Tensor], prefix: str | None, filename: s
     if not prefix:
         return dict(state)
     prefix = prefix if prefix.endswith(".") else prefix + "."
-    selected = {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+    selected = {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
     if not selected:
         heads = sorted({key.split(".", 1)[0] + "." for key in state})
         raise ConfigValueError(

@@ -1,4 +1,4 @@
-"""mmcls's models; importing this module registers them into ``hydrareg_zoo.mmcls.registry.MODELS``."""
+"""mmcls's models; importing this module registers them into mmcls's ``MODELS``."""
 
 from ...common import layers as _layers  # noqa: F401  (mmcv's layer names in the root MODELS)
 from .backbones import ConvNeXt, MobileNetV3, ResNet

@@ -49,11 +49,18 @@ class InvertedResidual(nn.Module):
         self.with_shortcut = stride == 1 and in_channels == out_channels
         self.expand_conv = (
             ConvModule(in_channels, mid_channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
-            if mid_channels != in_channels else nn.Identity()
+            if mid_channels != in_channels
+            else nn.Identity()
         )
         self.depthwise_conv = ConvModule(
-            mid_channels, mid_channels, kernel_size, stride, kernel_size // 2,
-            groups=mid_channels, norm_cfg=norm_cfg, act_cfg=act_cfg,
+            mid_channels,
+            mid_channels,
+            kernel_size,
+            stride,
+            kernel_size // 2,
+            groups=mid_channels,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
         )
         self.se = SELayer(mid_channels) if with_se else nn.Identity()
         self.linear_conv = ConvModule(mid_channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=None)

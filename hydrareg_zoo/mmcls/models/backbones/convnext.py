@@ -41,7 +41,8 @@ class ConvNeXtBlock(nn.Module):
         self.pointwise_conv2 = nn.Linear(mlp_ratio * channels, channels)
         self.gamma = (
             nn.Parameter(torch.full((channels,), float(layer_scale_init_value)))
-            if layer_scale_init_value > 0 else None
+            if layer_scale_init_value > 0
+            else None
         )
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
 
@@ -107,7 +108,7 @@ class ConvNeXt(BaseBackbone):
         rates = _linear_rates(drop_path_rate, sum(depths))
         self.downsample_layers = nn.ModuleList()
         self.stages = nn.ModuleList()
-        for i, (depth, width) in enumerate(zip(depths, channels)):
+        for i, (depth, width) in enumerate(zip(depths, channels, strict=True)):
             if i == 0:
                 down = nn.Sequential(
                     nn.Conv2d(in_channels, width, stem_patch_size, stem_patch_size),
@@ -120,10 +121,14 @@ class ConvNeXt(BaseBackbone):
                 )
             self.downsample_layers.append(down)
             first = sum(depths[:i])
-            self.stages.append(nn.Sequential(*(
-                ConvNeXtBlock(width, rates[first + j], layer_scale_init_value, 4, norm_cfg, act_cfg)
-                for j in range(depth)
-            )))
+            self.stages.append(
+                nn.Sequential(
+                    *(
+                        ConvNeXtBlock(width, rates[first + j], layer_scale_init_value, 4, norm_cfg, act_cfg)
+                        for j in range(depth)
+                    )
+                )
+            )
         for i in sorted(set(self.out_indices)):
             self.add_module(f"norm{i}", build_norm_layer(norm_cfg, channels[i]))
         self.out_channels = [channels[i] for i in self.out_indices]

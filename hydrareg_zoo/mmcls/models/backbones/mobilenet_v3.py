@@ -84,7 +84,9 @@ class MobileNetV3(BaseBackbone):
     ) -> None:
         super().__init__(frozen_stages, norm_eval, init_cfg)
         if arch not in self.arch_settings:
-            raise ConfigValueError(f"MobileNetV3: arch must be one of {sorted(self.arch_settings)}, got {arch!r}")
+            raise ConfigValueError(
+                f"MobileNetV3: arch must be one of {sorted(self.arch_settings)}, got {arch!r}"
+            )
         settings, last_channels = self.arch_settings[arch]
         self.arch = arch
         self.layer_names: list[str] = []
@@ -92,15 +94,26 @@ class MobileNetV3(BaseBackbone):
         self._add_layer(ConvModule(in_channels, 16, 3, 2, 1, norm_cfg=norm_cfg, act_cfg={"type": "HSwish"}))
         channels = 16
         for kernel, mid, out, with_se, act, stride in settings:
-            self._add_layer(InvertedResidual(
-                channels, out, mid, kernel, stride, with_se, norm_cfg=norm_cfg, act_cfg={"type": act}
-            ))
+            self._add_layer(
+                InvertedResidual(
+                    channels,
+                    out,
+                    mid,
+                    kernel,
+                    stride,
+                    with_se,
+                    norm_cfg=norm_cfg,
+                    act_cfg={"type": act},
+                )
+            )
             layer_channels.append(out)
             channels = out
         self._add_layer(ConvModule(channels, last_channels, 1, norm_cfg=norm_cfg, act_cfg={"type": "HSwish"}))
         layer_channels.append(last_channels)
         count = len(self.layer_names)
-        self.out_indices = normalize_indices(count - 1 if out_indices is None else out_indices, count, "MobileNetV3")
+        self.out_indices = normalize_indices(
+            count - 1 if out_indices is None else out_indices, count, "MobileNetV3"
+        )
         self.out_channels = [layer_channels[i] for i in self.out_indices]
         self._check_frozen_stages()
         self._freeze_stages()

@@ -27,8 +27,12 @@ class BasicBlock(nn.Module):
     expansion = 1
 
     def __init__(
-        self, in_channels: int, out_channels: int, stride: int = 1,
-        downsample: nn.Module | None = None, norm_cfg: Mapping[str, Any] = _BN,
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int = 1,
+        downsample: nn.Module | None = None,
+        norm_cfg: Mapping[str, Any] = _BN,
     ) -> None:
         super().__init__()
         self.conv1 = ConvModule(in_channels, out_channels, 3, stride, 1, norm_cfg=norm_cfg, act_cfg=_RELU)
@@ -51,8 +55,12 @@ class Bottleneck(nn.Module):
     expansion = 4
 
     def __init__(
-        self, in_channels: int, out_channels: int, stride: int = 1,
-        downsample: nn.Module | None = None, norm_cfg: Mapping[str, Any] = _BN,
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int = 1,
+        downsample: nn.Module | None = None,
+        norm_cfg: Mapping[str, Any] = _BN,
     ) -> None:
         super().__init__()
         mid = out_channels // self.expansion
@@ -188,7 +196,11 @@ def _entries(init_cfg: Any) -> list[Mapping[str, Any]]:
 
 
 def _make_stage(
-    block: Any, num_blocks: int, in_channels: int, out_channels: int, stride: int,
+    block: Any,
+    num_blocks: int,
+    in_channels: int,
+    out_channels: int,
+    stride: int,
     norm_cfg: Mapping[str, Any],
 ) -> nn.Sequential:
     downsample = None

@@ -15,6 +15,12 @@ from ...registry import MODELS
 
 __all__ = ["LinearClsHead"]
 
+# Default sub-configs name their library: the root MODELS also holds torch's CrossEntropyLoss and
+# L1Loss, which an unprefixed name reaches when this head is built under another library's default
+# scope (a detector inside an mmtrack tracker, say).
+CE_LOSS = {"type": "mmcls.CrossEntropyLoss", "loss_weight": 1.0}
+NORMAL_LINEAR_INIT = {"type": "Normal", "layer": "Linear", "std": 0.01}
+
 
 @MODELS.register_module()
 class LinearClsHead(BaseModule):
@@ -30,8 +36,8 @@ class LinearClsHead(BaseModule):
         self,
         num_classes: int,
         in_channels: int,
-        loss: Mapping[str, Any] = {"type": "CrossEntropyLoss", "loss_weight": 1.0},  # noqa: B006
-        init_cfg: InitCfg = {"type": "Normal", "layer": "Linear", "std": 0.01},  # noqa: B006
+        loss: Mapping[str, Any] = CE_LOSS,
+        init_cfg: InitCfg = NORMAL_LINEAR_INIT,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_classes <= 0:

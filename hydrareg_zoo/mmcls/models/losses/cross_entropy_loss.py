@@ -36,7 +36,9 @@ class CrossEntropyLoss(nn.Module):
     ) -> None:
         super().__init__()
         if reduction not in _REDUCTIONS:
-            raise ConfigValueError(f"CrossEntropyLoss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+            raise ConfigValueError(
+                f"CrossEntropyLoss: reduction must be one of {_REDUCTIONS}, got {reduction!r}"
+            )
         self.use_sigmoid, self.reduction, self.loss_weight = use_sigmoid, reduction, loss_weight
         self.class_weight = None if class_weight is None else [float(w) for w in class_weight]
 
@@ -65,5 +67,3 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()
     return loss
-
-
