@@ -40,8 +40,7 @@ class Compose:
         items = list(items)
         base = _list_path(items)
         self.transforms: list[Transform] = [
-            _build(item, registry, f"{base}[{index}]" if base else None)
-            for index, item in enumerate(items)
+            _build(item, registry, f"{base}[{index}]" if base else None) for index, item in enumerate(items)
         ]
 
     def __call__(self, results: dict[str, Any]) -> dict[str, Any] | None:

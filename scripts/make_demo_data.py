@@ -20,8 +20,18 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 CLASSES = ("square", "circle", "triangle")
-SIZES = [(96, 96), (96, 72), (72, 96), (96, 96), (80, 96), (96, 80), (96, 96), (64, 64),
-         (96, 72), (96, 96)]  # (w, h) of each scene
+SIZES = [
+    (96, 96),
+    (96, 72),
+    (72, 96),
+    (96, 96),
+    (80, 96),
+    (96, 80),
+    (96, 96),
+    (64, 64),
+    (96, 72),
+    (96, 96),
+]  # (w, h) of each scene
 EMPTY_SCENE = 7
 SEED = 20240
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "hydrareg_zoo" / "data" / "det_shapes"
@@ -100,10 +110,16 @@ def make_dataset(out: Path) -> dict:
         image.save(out / "images" / name)
         coco["images"].append({"id": index + 1, "file_name": name, "width": w, "height": h})
         for label, bbox in objects:
-            coco["annotations"].append({
-                "id": len(coco["annotations"]) + 1, "image_id": index + 1,
-                "category_id": label + 1, "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": 0,
-            })
+            coco["annotations"].append(
+                {
+                    "id": len(coco["annotations"]) + 1,
+                    "image_id": index + 1,
+                    "category_id": label + 1,
+                    "bbox": bbox,
+                    "area": bbox[2] * bbox[3],
+                    "iscrowd": 0,
+                }
+            )
     return coco
 
 

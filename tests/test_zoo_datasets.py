@@ -10,12 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from PIL import Image
 
+from hydrareg import instantiate
 from hydrareg.errors import ConfigValueError
 from hydrareg.registry import DATASETS
 from hydrareg_zoo.mmdet.datasets import CocoDataset, ShapesDataset, demo_data_root
+from hydrareg_zoo.tasks import TASKS
 
 REPO = Path(__file__).resolve().parents[1]
 CONF = REPO / "conf" / "dataset"
@@ -46,9 +49,7 @@ def test_samples_match_the_annotation_file():
         assert [inst["bbox"] for inst in info["instances"]] == [
             [x, y, x + w, y + h] for x, y, w, h in (a["bbox"] for a in anns)
         ]
-        assert [inst["bbox_label"] for inst in info["instances"]] == [
-            a["category_id"] - 1 for a in anns
-        ]
+        assert [inst["bbox_label"] for inst in info["instances"]] == [a["category_id"] - 1 for a in anns]
         for x1, y1, x2, y2 in (inst["bbox"] for inst in info["instances"]):
             assert 0 <= x1 < x2 <= image["width"] and 0 <= y1 < y2 <= image["height"]
         total += len(anns)
@@ -63,7 +64,7 @@ def test_boxes_are_tight_around_their_shapes():
         img = np.asarray(Image.open(info["img_path"]).convert("RGB")).astype(int).sum(axis=2)
         for inst in info["instances"]:
             x1, y1, x2, y2 = inst["bbox"]
-            ring = img[y1 - 1:y2 + 1, x1 - 1:x2 + 1].copy()
+            ring = img[y1 - 1 : y2 + 1, x1 - 1 : x2 + 1].copy()
             ring[1:-1, 1:-1] = -1
             background = ring[ring >= 0]
             shape = img[y1:y2, x1:x2] > background.max() + 60  # shapes are much brighter
@@ -123,3 +124,24 @@ def test_generator_script_reproduces_the_shipped_data(tmp_path):
         old, new = Image.open(shipped / "images" / name), Image.open(tmp_path / "images" / name)
         with old, new:
             assert np.array_equal(np.asarray(old), np.asarray(new)), name
+
+
+def compose_app(*overrides: str):
+    """conf/config.yaml composed as run.py would, with these command-line overrides."""
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def test_pipeline_task_over_the_shipped_scenes(tmp_path):
+    cfg = compose_app("task=pipeline")
+    assert cfg.dataset.type == "ShapesDataset" and cfg.dataset._scope_ == "mmdet"
+    figures = instantiate(cfg.task, registry=TASKS, cfg=cfg, output_dir=tmp_path)
+    coco = json.loads((demo_data_root() / "annotations.json").read_text())
+    assert figures["samples"] == len(coco["images"]) and figures["dropped"] == 0
+    assert figures["boxes"] == len(coco["annotations"]) and figures["box_width"] == 4
+    assert figures["steps"] == ("LoadImageFromFile > LoadAnnotations > Resize > RandomFlip > PackDetInputs")
+    assert sum(figures["input_shapes"].values()) == 10
+    assert all(max(int(n) for n in shape.split("x")[1:]) == 64 for shape in figures["input_shapes"])
+    with Image.open(figures["preview"]) as preview:
+        assert preview.width > 64 and preview.height > 64
+    json.dumps(figures)  # run.py writes them to result.json

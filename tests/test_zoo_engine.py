@@ -8,18 +8,22 @@ real ones.
 from __future__ import annotations
 
 import io
+import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
+from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from hydrareg import instantiate
 from hydrareg.configdict import to_config_tree
 from hydrareg.errors import ConfigTypeError, ConfigValueError, UnknownTypeError
-from hydrareg.registry import DATASETS, HOOKS
+from hydrareg.registry import DATASETS, HOOKS, MODELS
 from hydrareg_zoo.engine import (
     DigitsDataset,
     Hook,
@@ -30,7 +34,16 @@ from hydrareg_zoo.engine import (
     load_digits_split,
     parse_losses,
     save_checkpoint,
+    torch_threads,
 )
+from hydrareg_zoo.tasks import TASKS
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """These tiny models run about as fast on one thread, and far faster on a busy machine."""
+    with torch_threads(1):
+        yield
 
 
 class TinyBackbone(nn.Module):
@@ -77,8 +90,10 @@ class TinyClassifier(nn.Module):
 
 def random_loader(batches: int = 3, batch_size: int = 4) -> DataLoader:
     generator = torch.Generator().manual_seed(0)
-    data = TensorDataset(torch.randn(batches * batch_size, 3, 8, 8, generator=generator),
-                         torch.randint(0, 10, (batches * batch_size,), generator=generator))
+    data = TensorDataset(
+        torch.randn(batches * batch_size, 3, 8, 8, generator=generator),
+        torch.randint(0, 10, (batches * batch_size,), generator=generator),
+    )
     return DataLoader(data, batch_size=batch_size)
 
 
@@ -110,12 +125,16 @@ def test_optimizer_and_step_scheduler_from_registries(as_omegaconf):
 
 
 def test_cosine_scheduler_by_hand_and_per_iteration_stepping():
-    runner = make_runner(optimizer={"type": "AdamW", "lr": 0.01},
-                         param_scheduler={"type": "CosineAnnealingLR", "T_max": 4}, max_epochs=4)
+    runner = make_runner(
+        optimizer={"type": "AdamW", "lr": 0.01},
+        param_scheduler={"type": "CosineAnnealingLR", "T_max": 4},
+        max_epochs=4,
+    )
     lrs = [record["lr"] for record in runner.train()]
     assert lrs == pytest.approx([0.01 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)])
-    per_iter = make_runner(param_scheduler={"type": "StepLR", "step_size": 1, "gamma": 0.5,
-                                            "by_epoch": False}, max_epochs=2)
+    per_iter = make_runner(
+        param_scheduler={"type": "StepLR", "step_size": 1, "gamma": 0.5, "by_epoch": False}, max_epochs=2
+    )
     per_iter.train()  # 3 iterations per epoch, 6 steps
     assert per_iter.current_lr() == pytest.approx(0.1 * 0.5**6)
 
@@ -160,8 +179,12 @@ def test_hooks_fire_at_the_right_moments():
     iters = [("after_train_iter", e, b) for e in range(2) for b in range(3)]
     assert log == [
         ("before_train", 0),
-        ("before_train_epoch", 0), *iters[:3], ("after_train_epoch", 0, 1),
-        ("before_train_epoch", 1), *iters[3:], ("after_train_epoch", 1, 2),
+        ("before_train_epoch", 0),
+        *iters[:3],
+        ("after_train_epoch", 0, 1),
+        ("before_train_epoch", 1),
+        *iters[3:],
+        ("after_train_epoch", 1, 2),
         ("after_train", 1),
     ]
 
@@ -177,8 +200,10 @@ def test_unfreeze_hook_really_unfreezes_at_its_epoch():
         def after_train_epoch(self, runner):
             snapshots.append((stem[0].weight.detach().clone(), stem[1].training))
 
-    hooks = [to_config_tree({"type": "UnfreezeBackboneHook", "unfreeze_epoch": 1},
-                            "task.custom_hooks[0]"), Snapshot()]
+    hooks = [
+        to_config_tree({"type": "UnfreezeBackboneHook", "unfreeze_epoch": 1}, "task.custom_hooks[0]"),
+        Snapshot(),
+    ]
     runner = make_runner(model=model, custom_hooks=hooks)
     assert isinstance(runner.hooks[0], UnfreezeBackboneHook)
     history = runner.train()
@@ -200,8 +225,14 @@ def test_unfreeze_hook_errors_and_warnings():
     with pytest.warns(UserWarning, match="never fires"):
         make_runner(custom_hooks=[UnfreezeBackboneHook(5)]).train()
     headless = nn.Linear(3, 2)
-    runner = Runner(headless, [], {"type": "SGD", "lr": 0.1}, max_epochs=1,
-                    custom_hooks=[UnfreezeBackboneHook(0)], progress=False)
+    runner = Runner(
+        headless,
+        [],
+        {"type": "SGD", "lr": 0.1},
+        max_epochs=1,
+        custom_hooks=[UnfreezeBackboneHook(0)],
+        progress=False,
+    )
     with pytest.raises(ConfigValueError, match="backbone"):
         runner.train()
 
@@ -222,8 +253,13 @@ def test_bad_custom_hooks_name_the_config_path():
 
 
 def test_parse_losses():
-    total, values = parse_losses({"loss_cls": torch.tensor(1.5), "loss_box": [torch.tensor(1.0),
-                                  torch.tensor(0.5)], "acc": torch.tensor(0.9)})
+    total, values = parse_losses(
+        {
+            "loss_cls": torch.tensor(1.5),
+            "loss_box": [torch.tensor(1.0), torch.tensor(0.5)],
+            "acc": torch.tensor(0.9),
+        }
+    )
     assert float(total) == 3.0 and values == {"loss_cls": 1.5, "loss_box": 1.5}
     with pytest.raises(ValueError, match="no entry"):
         parse_losses({"acc": torch.tensor(1.0)})
@@ -236,6 +272,15 @@ def test_non_finite_loss_stops_training():
 
     with pytest.raises(FloatingPointError, match="nan"):
         make_runner(model=Exploding()).train()
+
+
+def test_torch_threads_restores_the_count():
+    before = torch.get_num_threads()
+    with torch_threads(2):
+        assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == before
+    with pytest.raises(ConfigValueError, match=r"task\.num_threads"), torch_threads(0):
+        pass
 
 
 def test_progress_bar_lines():
@@ -292,8 +337,7 @@ def test_digits_dataset_through_the_registry():
 
 def digits_loaders(size: int = 16):
     generator = torch.Generator().manual_seed(0)
-    train = DataLoader(DigitsDataset("train", size=size), batch_size=32, shuffle=True,
-                       generator=generator)
+    train = DataLoader(DigitsDataset("train", size=size), batch_size=32, shuffle=True, generator=generator)
     test = DataLoader(DigitsDataset("test", size=size), batch_size=256)
     return train, test
 
@@ -301,9 +345,15 @@ def digits_loaders(size: int = 16):
 def test_short_training_reaches_a_meaningful_accuracy():
     torch.manual_seed(0)
     train, test = digits_loaders()
-    runner = Runner(TinyClassifier(), train, {"type": "SGD", "lr": 0.1, "momentum": 0.9},
-                    max_epochs=3, test_dataloader=test, progress=False,
-                    param_scheduler={"type": "CosineAnnealingLR", "T_max": 3})
+    runner = Runner(
+        TinyClassifier(),
+        train,
+        {"type": "SGD", "lr": 0.1, "momentum": 0.9},
+        max_epochs=3,
+        test_dataloader=test,
+        progress=False,
+        param_scheduler={"type": "CosineAnnealingLR", "T_max": 3},
+    )
     history = runner.train()
     assert history[-1]["accuracy"] >= 0.85  # chance is 0.1
     assert history[-1]["loss"] < history[0]["loss"]
@@ -327,3 +377,77 @@ def test_checkpoint_round_trip(tmp_path):
         load_checkpoint(backbone, path, prefix="neck.")
     with pytest.raises(FileNotFoundError):
         load_checkpoint(backbone, tmp_path / "missing.pth")
+
+
+# ------------------------------------------------------------------ the train task, composed as run.py does
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+
+
+def compose_app(*overrides: str):
+    """conf/config.yaml composed as run.py would, with these command-line overrides."""
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def test_train_task_composes_model_dataset_optimizer_and_schedule():
+    cfg = compose_app("task=train")
+    assert cfg.model.type == "mmcls.ImageClassifier" and cfg.model.backbone.type == "mmcls.ResNet"
+    assert cfg.dataset.type == "DigitsDataset" and cfg.optim.type == "SGD"
+    assert cfg.schedule.type == "CosineAnnealingLR" and cfg.schedule.T_max == cfg.task.epochs == 5
+    assert cfg.task.custom_hooks[0].type == "UnfreezeBackboneHook"
+    swapped = compose_app(
+        "task=train",
+        "optim=adamw",
+        "optim.lr=0.01",
+        "schedule=step",
+        "backbone=mmcls_mobilenetv3",
+        "task.epochs=3",
+    )
+    assert swapped.optim.type == "AdamW" and swapped.optim.lr == 0.01
+    assert swapped.schedule.type == "StepLR"
+    assert swapped.model.backbone.type == "mmcls.MobileNetV3"
+    assert compose_app("task=train", "model=yolox").model.type == "mmdet.YOLOX"  # CLI wins
+
+
+def test_train_task_rejects_a_detector(tmp_path):
+    cfg = compose_app("task=train", "model=yolox", "dataset.size=16")
+    with pytest.raises(ConfigValueError) as info:
+        instantiate(cfg.task, registry=TASKS, cfg=cfg, output_dir=tmp_path)
+    assert "model=image_classifier" in str(info.value) and "config path: model" in str(info.value)
+
+
+def test_train_task_with_the_zoo_classifier_then_a_detector_loads_its_backbone(tmp_path):
+    """Item 5 in small (16 px digits, 2 epochs): train, save, load the backbone into RetinaNet."""
+    cfg = compose_app(
+        "task=train",
+        "backbone=mmcls_resnet18",
+        "dataset.size=16",
+        "task.epochs=2",
+        "model.backbone.frozen_stages=1",
+        "task.progress=false",
+        "task.num_threads=1",
+    )
+    figures = instantiate(cfg.task, registry=TASKS, cfg=cfg, output_dir=tmp_path)
+    assert figures["accuracy"] >= 0.85  # measured 0.96; chance is 0.1
+    assert figures["epochs"] == 2 and figures["loss"] > 0 and figures["seconds"] > 0
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert history[1]["trainable_params"] > history[0]["trainable_params"]  # unfrozen at epoch 2
+    checkpoint = Path(figures["checkpoint"])
+    saved = torch.load(checkpoint, weights_only=True)
+    assert saved["meta"]["accuracy"] == pytest.approx(figures["accuracy"], abs=1e-4)
+    assert saved["meta"]["model"]["type"] == "mmcls.ImageClassifier"
+
+    detector_cfg = compose_app(
+        "model=retinanet",
+        "backbone=mmcls_resnet18",
+        "+model.backbone.init_cfg.type=Pretrained",
+        f"+model.backbone.init_cfg.checkpoint={checkpoint}",
+        "+model.backbone.init_cfg.prefix=backbone.",
+    )
+    detector = instantiate(detector_cfg.model, registry=MODELS)
+    detector.init_weights()
+    loaded = detector.backbone.state_dict()
+    trained = {k[len("backbone.") :]: v for k, v in saved["state_dict"].items() if k.startswith("backbone.")}
+    assert loaded.keys() == trained.keys()
+    assert all(torch.equal(loaded[key], value) for key, value in trained.items())

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from hydrareg import instantiate
 from hydrareg.configdict import to_config_tree
 from hydrareg.errors import ConfigTypeError, ConfigValueError
 from hydrareg.registry import DATASETS
@@ -18,6 +20,7 @@ from hydrareg_zoo.mmrotate.registry import TRANSFORMS as ROTATE_TRANSFORMS
 from hydrareg_zoo.mmrotate.structures import hbox_to_rbox, rbox_to_hbox, regularize_angle
 from hydrareg_zoo.mmrotate.transforms import ConvertBoxType
 from hydrareg_zoo.pipeline import Compose
+from hydrareg_zoo.tasks import TASKS
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "dataset"
 HBOXES = np.array([[10, 20, 30, 60], [0, 0, 5, 3]], dtype=np.float32)
@@ -30,8 +33,9 @@ def test_hbox_rbox_conversions_by_hand():
     assert np.allclose(rbox_to_hbox(turned), [[0, 30, 40, 50]])
     diamond = np.array([[0, 0, 2, 2, np.pi / 4]])
     assert np.allclose(rbox_to_hbox(diamond), [[-np.sqrt(2), -np.sqrt(2), np.sqrt(2), np.sqrt(2)]])
-    assert np.allclose(regularize_angle(np.array([np.pi / 2, -np.pi / 2, 3.0])),
-                       [-np.pi / 2, -np.pi / 2, 3.0 - np.pi])
+    assert np.allclose(
+        regularize_angle(np.array([np.pi / 2, -np.pi / 2, 3.0])), [-np.pi / 2, -np.pi / 2, 3.0 - np.pi]
+    )
 
 
 def test_convert_box_type_round_trip_in_results():
@@ -44,8 +48,9 @@ def test_convert_box_type_round_trip_in_results():
 
 
 def test_convert_box_type_bad_mapping_names_the_config_path():
-    cfg = to_config_tree({"type": "ConvertBoxType", "box_type_mapping": {"gt_bboxes": "qbox"}},
-                         "dataset.pipeline[2]")
+    cfg = to_config_tree(
+        {"type": "ConvertBoxType", "box_type_mapping": {"gt_bboxes": "qbox"}}, "dataset.pipeline[2]"
+    )
     with pytest.raises(ConfigValueError) as info:
         ROTATE_TRANSFORMS.build(cfg)
     message = str(info.value)
@@ -90,8 +95,9 @@ PIPELINE = [
 def test_rotated_pipeline_built_through_mmrotate_transforms_agrees_with_horizontal_one():
     rotated = Compose(PIPELINE, registry=ROTATE_TRANSFORMS)
     assert type(rotated.transforms[2]) is ConvertBoxType
-    horizontal = Compose([step for step in PIPELINE if step["type"] != "ConvertBoxType"],
-                         registry=ROTATE_TRANSFORMS)
+    horizontal = Compose(
+        [step for step in PIPELINE if step["type"] != "ConvertBoxType"], registry=ROTATE_TRANSFORMS
+    )
     dataset = ShapesDataset()
     for index in range(len(dataset)):
         r_out = rotated(dataset.get_data_info(index))
@@ -109,8 +115,14 @@ def test_rotated_dataset_config_builds_with_mmrotate_scope():
         dataset = DATASETS.build(cfg)
     assert isinstance(dataset, ShapesDataset)
     steps = [type(step).__name__ for step in dataset.pipeline.transforms]
-    assert steps == ["LoadImageFromFile", "LoadAnnotations", "ConvertBoxType", "Resize",
-                     "RandomFlip", "PackDetInputs"]
+    assert steps == [
+        "LoadImageFromFile",
+        "LoadAnnotations",
+        "ConvertBoxType",
+        "Resize",
+        "RandomFlip",
+        "PackDetInputs",
+    ]
     flips = set()
     for index in range(len(dataset)):
         sample = dataset[index]
@@ -132,3 +144,19 @@ def test_unprefixed_rotated_pipeline_fails_without_the_scope():
     del cfg["_scope_"]
     with pytest.raises(UnknownTypeError, match=r"dataset|pipeline\[2\]"):
         DATASETS.build(cfg)
+
+
+def test_pipeline_task_with_the_rotated_dataset(tmp_path):
+    with initialize_config_dir(config_dir=str(CONF.parent), version_base="1.3"):
+        cfg = compose(
+            config_name="config",
+            overrides=["task=pipeline", "dataset=det_shapes_rotated", "task.preview=false"],
+        )
+    assert cfg.dataset._scope_ == "mmrotate"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures = instantiate(cfg.task, registry=TASKS, cfg=cfg, output_dir=tmp_path)
+    assert figures["box_width"] == 5 and figures["samples"] == 10
+    assert figures["boxes"] == sum(len(ShapesDataset().get_data_info(i)["instances"]) for i in range(10))
+    assert "ConvertBoxType" in figures["steps"] and "preview" not in figures
+    assert set(figures["flips"]) <= {"None", "horizontal", "vertical", "diagonal"}

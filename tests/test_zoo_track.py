@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
+import torch
+from hydra import compose, initialize_config_dir
 
+from hydrareg import instantiate
 from hydrareg.errors import ConfigValueError
 from hydrareg.registry import MODELS
+from hydrareg_zoo.engine import torch_threads
 from hydrareg_zoo.mmtrack.boxes import bbox_iou, greedy_match
 from hydrareg_zoo.mmtrack.datasets import make_video
 from hydrareg_zoo.mmtrack.evaluation import track_metrics
-from hydrareg_zoo.mmtrack.models import ByteTracker
+from hydrareg_zoo.mmtrack.models import ByteTrack, ByteTracker
+from hydrareg_zoo.tasks import TASKS
 
 
 def moving_boxes(num_frames: int, starts, velocities, side: float = 10.0):
@@ -60,8 +68,7 @@ def test_iou_and_greedy_match_by_hand():
 
 
 def test_well_separated_moving_boxes_keep_their_ids():
-    frames = moving_boxes(20, starts=[[2, 2], [40, 5], [5, 45]],
-                          velocities=[[2, 0.5], [-1, 1.5], [1.5, -1]])
+    frames = moving_boxes(20, starts=[[2, 2], [40, 5], [5, 45]], velocities=[[2, 0.5], [-1, 1.5], [1.5, -1]])
     outs = run(ByteTracker(), frames)
     assert all(len(out["ids"]) == 3 for out in outs)  # confirmed from frame 0 on
     seen = ids_per_object(outs, frames)
@@ -170,7 +177,9 @@ def test_metrics_by_hand():
     # object 0 keeps id 7; object 1 is id 8, then 9 (a switch), then missed, then 9 again
     pred_ids = [np.array([7, 8]), np.array([7, 9]), np.array([7]), np.array([7, 9, 5])]
     pred_boxes = [
-        gt_boxes[0], gt_boxes[0], gt_boxes[0][:1],
+        gt_boxes[0],
+        gt_boxes[0],
+        gt_boxes[0][:1],
         np.array([[0, 0, 10, 10], [20, 20, 30, 30], [50, 50, 60, 60]], float),
     ]
     m = track_metrics(gt_ids, gt_boxes, pred_ids, pred_boxes)
@@ -188,3 +197,120 @@ def test_tracker_on_the_video_with_perfect_detections():
     outs = run(ByteTracker(), video.boxes)
     m = track_metrics(video.ids, video.boxes, [o["ids"] for o in outs], [o["bboxes"] for o in outs])
     assert m["id_switches"] == 0 and m["recovered"] == 1.0 and m["precision"] == 1.0
+
+
+# ------------------------------------------------------------------ the ByteTrack model and task
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """These tiny models run about as fast on one thread, and far faster on a busy machine."""
+    with torch_threads(1):
+        yield
+
+
+def compose_app(*overrides: str):
+    """conf/config.yaml composed as run.py would, with these command-line overrides."""
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def run_task(cfg, output_dir: Path):
+    """What run.py does with a composed config (without Hydra's output dir)."""
+    return instantiate(cfg.task, registry=TASKS, cfg=cfg, output_dir=output_dir)
+
+
+def test_track_task_selects_the_tracker_model():
+    cfg = compose_app("task=track")
+    assert cfg.model.type == "ByteTrack" and cfg.model._scope_ == "mmtrack"
+    assert cfg.model.detector._scope_ == "mmdet" and cfg.model.detector.type == "YOLOX"
+    assert list(cfg.model.detector.neck.in_channels) == [16, 32, 64]
+    prefixed = compose_app("task=track", "model=bytetrack_yolox_prefixed")
+    assert prefixed.model.detector.backbone.type == "mmdet.CSPDarknet"
+    assert list(prefixed.model.detector.neck.in_channels) == [16, 32, 64]
+
+
+def test_scoped_and_prefixed_configs_build_the_same_model():
+    models = []
+    for name in ("bytetrack_yolox", "bytetrack_yolox_prefixed"):
+        torch.manual_seed(0)
+        model = instantiate(compose_app("task=track", f"model={name}").model, registry=MODELS)
+        model.init_weights()
+        models.append(model)
+    scoped, prefixed = models
+    assert isinstance(scoped, ByteTrack) and isinstance(scoped.tracker, ByteTracker)
+    assert type(scoped.detector).__name__ == "YOLOX"
+    assert [type(m) for m in scoped.modules()] == [type(m) for m in prefixed.modules()]
+    state, other = scoped.state_dict(), prefixed.state_dict()
+    assert list(state) == list(other)
+    assert all(torch.equal(state[key], other[key]) for key in state)
+    assert vars(scoped.tracker).keys() == vars(prefixed.tracker).keys()
+    frames = torch.rand(2, 3, 64, 64)
+    scoped.eval()
+    prefixed.eval()
+    with torch.no_grad():
+        for a, b in zip(flatten(scoped(frames)), flatten(prefixed(frames)), strict=True):
+            assert torch.equal(a, b)
+
+
+def flatten(value):
+    if isinstance(value, torch.Tensor):
+        return [value]
+    return [t for item in value for t in flatten(item)]
+
+
+def test_bytetrack_tracks_frames_through_its_detector():
+    torch.manual_seed(0)
+    model = instantiate(compose_app("task=track").model, registry=MODELS)
+    model.init_weights()
+    video = make_video(num_frames=3, seed=0)
+    frames = torch.from_numpy(video.frames).permute(0, 3, 1, 2).float() / 255
+    outs = model.track_video(frames)
+    assert len(outs) == 3
+    for out in outs:
+        assert set(out) == {"ids", "bboxes", "scores", "labels"}
+        assert out["bboxes"].shape == (len(out["ids"]), 4)
+    losses = model.loss(
+        frames[:2],
+        [torch.from_numpy(b) for b in video.boxes[:2]],
+        [torch.from_numpy(lab) for lab in video.labels[:2]],
+    )
+    assert all(torch.isfinite(v).all() for v in losses.values() if isinstance(v, torch.Tensor))
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """`python run.py task=track`: ~10 s of detector training, then tracking the video."""
+    output_dir = tmp_path_factory.mktemp("track")
+    with torch_threads(1):
+        return output_dir, run_task(compose_app("task=track", "task.progress=false"), output_dir)
+
+
+def test_track_task_tracks_the_video_after_brief_training(trained_run):
+    output_dir, figures = trained_run
+    assert figures["gt_tracks"] == 4
+    # measured: 0 switches, all 4 recovered, recall 0.93-1.0; an untrained detector finds nothing
+    assert figures["id_switches"] <= 1
+    assert figures["recovered"] >= 0.75
+    assert figures["recall"] >= 0.8 and figures["precision"] >= 0.7
+    tracks = json.loads((output_dir / "tracks.json").read_text())
+    assert len(tracks) == 20 and all({"id", "bbox", "score"} <= set(t) for f in tracks for t in f)
+    assert (output_dir / "tracking_preview.png").is_file()
+
+
+def test_track_task_reuses_a_saved_detector(trained_run, tmp_path):
+    _, first = trained_run
+    cfg = compose_app("task=track", f"task.checkpoint={first['detector_checkpoint']}", "task.preview=false")
+    again = run_task(cfg, tmp_path)
+    assert "train_seconds" not in again
+    for key in ("id_switches", "recovered", "mota", "precision", "recall", "pred_tracks"):
+        assert again[key] == first[key]
+
+
+def test_track_task_needs_a_tracker(tmp_path):
+    cfg = compose_app("task=track", "model=yolox")
+    with pytest.raises(ConfigValueError) as info:
+        run_task(cfg, tmp_path)
+    assert "model=bytetrack_yolox" in str(info.value) and "config path: model" in str(info.value)

@@ -109,8 +109,7 @@ def test_resize_without_keep_ratio_scales_axes_separately():
 
 def test_resize_by_scale_factor_and_clipping():
     def results():
-        return {"img": np.zeros((40, 60, 3), np.uint8),
-                "gt_bboxes": np.array([[50, 5, 70, 45]], np.float32)}
+        return {"img": np.zeros((40, 60, 3), np.uint8), "gt_bboxes": np.array([[50, 5, 70, 45]], np.float32)}
 
     out = Resize(scale_factor=0.5)(results())
     assert out["img"].shape == (20, 30, 3)
@@ -238,7 +237,11 @@ def test_compose_builds_through_the_registry(as_omegaconf):
     before = OmegaConf.to_container(config) if as_omegaconf else [dict(i) for i in config]
     pipeline = Compose(config)
     assert [type(step).__name__ for step in pipeline.transforms] == [
-        "LoadImageFromFile", "LoadAnnotations", "Resize", "RandomFlip", "PackDetInputs",
+        "LoadImageFromFile",
+        "LoadAnnotations",
+        "Resize",
+        "RandomFlip",
+        "PackDetInputs",
     ]
     out = pipeline(scene(0))
     assert out["inputs"].shape == (3, 32, 32)
@@ -246,17 +249,24 @@ def test_compose_builds_through_the_registry(as_omegaconf):
 
 
 def test_compose_is_registered_in_mmdet_and_stops_on_none(tmp_path):
-    pipeline = TRANSFORMS.build({"type": "mmdet.Compose", "transforms": [
-        {"type": "mmdet.LoadImageFromFile", "ignore_empty": True}, {"type": "mmdet.PackDetInputs"},
-    ]})
+    pipeline = TRANSFORMS.build(
+        {
+            "type": "mmdet.Compose",
+            "transforms": [
+                {"type": "mmdet.LoadImageFromFile", "ignore_empty": True},
+                {"type": "mmdet.PackDetInputs"},
+            ],
+        }
+    )
     assert pipeline({"img_path": str(tmp_path / "missing.png")}) is None
     assert len(Compose(None)) == 0
     assert Compose([lambda results: {**results, "seen": True}])({})["seen"] is True
 
 
 def test_compose_errors_name_the_config_path():
-    config = to_config_tree({"pipeline": [{"type": "mmdet.LoadImageFromFile"},
-                                          {"type": "mmdet.Rezise", "scale": 32}]}, "dataset")
+    config = to_config_tree(
+        {"pipeline": [{"type": "mmdet.LoadImageFromFile"}, {"type": "mmdet.Rezise", "scale": 32}]}, "dataset"
+    )
     with pytest.raises(UnknownTypeError) as info:
         Compose(config["pipeline"])
     assert "dataset.pipeline[1].type" in str(info.value) and "Resize" in str(info.value)

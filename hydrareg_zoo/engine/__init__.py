@@ -9,6 +9,7 @@ from .digits import DigitsDataset, load_digits_split
 from .hooks import Hook, UnfreezeBackboneHook, unfreeze_backbone
 from .progress import ProgressBar
 from .runner import Runner, accuracy, classification_loss, parse_losses
+from .threads import torch_threads
 
 __all__ = [
     "DigitsDataset",
@@ -22,5 +23,6 @@ __all__ = [
     "load_digits_split",
     "parse_losses",
     "save_checkpoint",
+    "torch_threads",
     "unfreeze_backbone",
 ]

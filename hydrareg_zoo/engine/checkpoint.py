@@ -34,7 +34,7 @@ def load_checkpoint(
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     state = checkpoint.get("state_dict", checkpoint)
     if prefix:
-        state = {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+        state = {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
         if not state:
             raise KeyError(f"{path} has no weights under the prefix {prefix!r}")
     model.load_state_dict(state, strict=strict)

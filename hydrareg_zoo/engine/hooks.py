@@ -102,7 +102,6 @@ def _backbone_of(model: nn.Module) -> nn.Module:
     backbone = getattr(model, "backbone", None)
     if backbone is None:
         raise ConfigValueError(
-            f"UnfreezeBackboneHook needs a model with a .backbone, but {type(model).__name__} "
-            "has none"
+            f"UnfreezeBackboneHook needs a model with a .backbone, but {type(model).__name__} has none"
         )
     return backbone

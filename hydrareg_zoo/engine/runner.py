@@ -148,8 +148,7 @@ class Runner:
             steps += 1
             for name, value in outputs.items():
                 sums[name] = sums.get(name, 0.0) + value
-            self.call_hook("after_train_iter", batch_idx=batch_idx, data_batch=batch,
-                           outputs=outputs)
+            self.call_hook("after_train_iter", batch_idx=batch_idx, data_batch=batch, outputs=outputs)
             if bar is not None:
                 bar.update(loss=sums["loss"] / steps)
         if self.scheduler is not None and self.scheduler_by_epoch:

@@ -48,8 +48,25 @@ def track(
     seed: int = 0,
     progress: bool = True,
     preview: bool = True,
+    num_threads: int | None = None,
 ) -> dict[str, Any]:
     """Train or load the detector, track the video, return the tracking figures."""
+    from hydrareg_zoo.engine import torch_threads
+
+    with torch_threads(num_threads):
+        return _track(cfg, Path(output_dir), video, train, checkpoint, seed, progress, preview)
+
+
+def _track(
+    cfg: DictConfig,
+    output_dir: Path,
+    video: Mapping[str, Any] | None,
+    train: Mapping[str, Any] | None,
+    checkpoint: str | None,
+    seed: int,
+    progress: bool,
+    preview: bool,
+) -> dict[str, Any]:
     import torch
 
     from hydrareg_zoo.engine import save_checkpoint
@@ -57,7 +74,6 @@ def track(
     from hydrareg_zoo.mmtrack.evaluation import track_metrics
 
     start = time.perf_counter()
-    output_dir = Path(output_dir)
     video_cfg = {**VIDEO, **_plain(video)}
     train_cfg = {**TRAIN, **_plain(train)}
     torch.manual_seed(seed)
@@ -73,31 +89,38 @@ def track(
         history = train_detector(model, video_cfg, train_cfg, seed, progress)
         figures["train_seconds"] = round(time.perf_counter() - t0, 2)
         figures["train_loss"] = round(history[-1]["loss"], 4)
-        path = save_checkpoint(model.detector, output_dir / "detector.pth",
-                               {"train": train_cfg, "video": video_cfg})
+        path = save_checkpoint(
+            model.detector, output_dir / "detector.pth", {"train": train_cfg, "video": video_cfg}
+        )
         figures["detector_checkpoint"] = str(path)
 
     test_video = make_video(**video_cfg)
     t0 = time.perf_counter()
     outputs = model.track_video(frames_to_tensor(test_video.frames))
     track_seconds = time.perf_counter() - t0
-    metrics = track_metrics(test_video.ids, test_video.boxes,
-                            [o["ids"] for o in outputs], [o["bboxes"] for o in outputs])
-    figures.update({key: round(value, 4) if isinstance(value, float) else value
-                    for key, value in metrics.items()})
+    metrics = track_metrics(
+        test_video.ids, test_video.boxes, [o["ids"] for o in outputs], [o["bboxes"] for o in outputs]
+    )
+    figures.update(
+        {key: round(value, 4) if isinstance(value, float) else value for key, value in metrics.items()}
+    )
     figures["track_fps"] = round(len(test_video) / track_seconds, 1)
     figures["seconds"] = round(time.perf_counter() - start, 2)
     _write_tracks(output_dir / "tracks.json", outputs)
     if preview:
-        figures["preview"] = str(save_preview(test_video.frames, outputs,
-                                              output_dir / "tracking_preview.png"))
+        figures["preview"] = str(
+            save_preview(test_video.frames, outputs, output_dir / "tracking_preview.png")
+        )
     for key, value in figures.items():
         print(f"{key + ':':<20}{value}")
     return figures
 
 
 def train_detector(
-    model: Any, video_cfg: Mapping[str, Any], train_cfg: Mapping[str, Any], seed: int,
+    model: Any,
+    video_cfg: Mapping[str, Any],
+    train_cfg: Mapping[str, Any],
+    seed: int,
     progress: bool,
 ) -> list[dict[str, Any]]:
     """Train ``model.detector`` on frames of ``train_cfg['videos']`` other synthetic videos."""
@@ -112,20 +135,33 @@ def train_detector(
     frames, boxes, labels = [], [], []
     for k in range(int(train_cfg["videos"])):
         count = int(rng.integers(1, int(train_cfg["max_objects"]) + 1))
-        clip = make_video(num_frames=video_cfg["num_frames"], size=video_cfg["size"],
-                          num_objects=count, seed=video_cfg["seed"] + 1000 + k)
+        clip = make_video(
+            num_frames=video_cfg["num_frames"],
+            size=video_cfg["size"],
+            num_objects=count,
+            seed=video_cfg["seed"] + 1000 + k,
+        )
         frames.append(frames_to_tensor(clip.frames))
         boxes += [torch.from_numpy(b) for b in clip.boxes]
         labels += [torch.from_numpy(lab) for lab in clip.labels]
     images = torch.cat(frames)
     dataset = list(zip(images, boxes, labels, strict=True))
-    loader = DataLoader(dataset, batch_size=int(train_cfg["batch_size"]), shuffle=True,
-                        collate_fn=_collate, generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        dataset,
+        batch_size=int(train_cfg["batch_size"]),
+        shuffle=True,
+        collate_fn=_collate,
+        generator=torch.Generator().manual_seed(seed),
+    )
     runner = Runner(
-        model, loader, train_cfg["optim"], max_epochs=int(train_cfg["epochs"]),
+        model,
+        loader,
+        train_cfg["optim"],
+        max_epochs=int(train_cfg["epochs"]),
         param_scheduler={"type": "CosineAnnealingLR", "T_max": int(train_cfg["epochs"])},
         compute_loss=lambda net, batch: net.loss(*batch),
-        clip_grad_norm=train_cfg.get("clip_grad_norm"), progress=progress,
+        clip_grad_norm=train_cfg.get("clip_grad_norm"),
+        progress=progress,
     )
     return runner.train()
 
@@ -160,8 +196,7 @@ def _check_tracker(model: Any, cfg: DictConfig) -> None:
     if not (callable(getattr(model, "track_video", None)) and hasattr(model, "detector")):
         kind = OmegaConf.select(cfg, "model.type", default=type(model).__name__)
         raise ConfigValueError(
-            f"the track task needs a tracking model with a detector, got {kind}: "
-            "try model=bytetrack_yolox",
+            f"the track task needs a tracking model with a detector, got {kind}: try model=bytetrack_yolox",
             config_path="model",
         )
 
@@ -172,8 +207,10 @@ def _plain(value: Any) -> dict[str, Any]:
 
 def _write_tracks(path: Path, outputs: list[dict[str, Any]]) -> None:
     frames = [
-        [{"id": int(i), "bbox": [round(float(v), 2) for v in box], "score": round(float(s), 3)}
-         for i, box, s in zip(out["ids"], out["bboxes"], out["scores"], strict=True)]
+        [
+            {"id": int(i), "bbox": [round(float(v), 2) for v in box], "score": round(float(s), 3)}
+            for i, box, s in zip(out["ids"], out["bboxes"], out["scores"], strict=True)
+        ]
         for out in outputs
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,8 +221,16 @@ def save_preview(frames: Any, outputs: list[dict[str, Any]], path: Path, zoom: i
     """Every fourth frame, enlarged, with each track's box and id in a colour of its own."""
     from PIL import Image, ImageDraw
 
-    palette = [(255, 64, 64), (64, 255, 64), (64, 128, 255), (255, 255, 64), (255, 64, 255),
-               (64, 255, 255), (255, 160, 64), (160, 64, 255)]
+    palette = [
+        (255, 64, 64),
+        (64, 255, 64),
+        (64, 128, 255),
+        (255, 255, 64),
+        (255, 64, 255),
+        (64, 255, 255),
+        (255, 160, 64),
+        (160, 64, 255),
+    ]
     picked = list(range(0, len(frames), 4))
     size = frames.shape[1] * zoom
     sheet = Image.new("RGB", (len(picked) * (size + 4), size), (255, 255, 255))

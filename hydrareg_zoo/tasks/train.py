@@ -38,8 +38,36 @@ def train(
     progress: bool = True,
     checkpoint: str = "checkpoint.pth",
     clip_grad_norm: float | None = None,
+    num_threads: int | None = None,
 ) -> dict[str, Any]:
     """Train, evaluate, save; returns accuracy, loss, epochs, checkpoint, seconds and params."""
+    from hydrareg_zoo.engine import torch_threads
+
+    with torch_threads(num_threads):
+        return _train(
+            cfg,
+            Path(output_dir),
+            epochs,
+            batch_size,
+            seed,
+            custom_hooks,
+            progress,
+            checkpoint,
+            clip_grad_norm,
+        )
+
+
+def _train(
+    cfg: DictConfig,
+    output_dir: Path,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    custom_hooks: Sequence[Any],
+    progress: bool,
+    checkpoint: str,
+    clip_grad_norm: float | None,
+) -> dict[str, Any]:
     import torch
     from torch.utils.data import DataLoader
 
@@ -72,7 +100,6 @@ def train(
     )
     history = runner.train()
     final = history[-1]
-    output_dir = Path(output_dir)
     meta = {
         "epoch": epochs,
         "accuracy": final["accuracy"],

@@ -62,11 +62,13 @@ class CocoDataset:
         per_image: dict[int, list[dict[str, Any]]] = {image["id"]: [] for image in coco["images"]}
         for ann in coco["annotations"]:
             x, y, w, h = ann["bbox"]
-            per_image[ann["image_id"]].append({
-                "bbox": [x, y, x + w, y + h],
-                "bbox_label": cat2label[ann["category_id"]],
-                "ignore_flag": int(ann.get("iscrowd", 0)),
-            })
+            per_image[ann["image_id"]].append(
+                {
+                    "bbox": [x, y, x + w, y + h],
+                    "bbox_label": cat2label[ann["category_id"]],
+                    "ignore_flag": int(ann.get("iscrowd", 0)),
+                }
+            )
         infos = [
             {
                 "img_id": image["id"],

@@ -66,9 +66,7 @@ def get_box_ops(name: str) -> BoxOps:
     try:
         return _TYPES[name]
     except KeyError:
-        raise ValueError(
-            f"unknown box type {name!r}; known: {', '.join(registered_box_types())}"
-        ) from None
+        raise ValueError(f"unknown box type {name!r}; known: {', '.join(registered_box_types())}") from None
 
 
 def box_type_of(boxes: np.ndarray) -> BoxOps:

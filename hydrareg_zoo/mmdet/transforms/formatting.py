@@ -14,7 +14,13 @@ from .base import BaseTransform, require
 __all__ = ["PackDetInputs"]
 
 DEFAULT_META_KEYS = (
-    "img_id", "img_path", "ori_shape", "img_shape", "scale_factor", "flip", "flip_direction",
+    "img_id",
+    "img_path",
+    "ori_shape",
+    "img_shape",
+    "scale_factor",
+    "flip",
+    "flip_direction",
 )
 
 

@@ -84,9 +84,7 @@ class Resize(BaseTransform):
         self.scale_factor = None if scale_factor is None else _pair(scale_factor, "scale_factor")
         for value in self.scale or self.scale_factor or ():
             if value <= 0:
-                raise ConfigValueError(
-                    f"Resize needs positive sizes, got {scale or scale_factor!r}"
-                )
+                raise ConfigValueError(f"Resize needs positive sizes, got {scale or scale_factor!r}")
         self.keep_ratio = keep_ratio
         self.clip_object_border = clip_object_border
         self.interpolation = interpolation
@@ -121,7 +119,9 @@ class Resize(BaseTransform):
 
     def _repr_fields(self) -> dict[str, Any]:
         return {
-            "scale": self.scale, "scale_factor": self.scale_factor, "keep_ratio": self.keep_ratio,
+            "scale": self.scale,
+            "scale_factor": self.scale_factor,
+            "keep_ratio": self.keep_ratio,
         }
 
 
@@ -152,8 +152,7 @@ class RandomFlip(BaseTransform):
             probs = [float(p) for p in prob]
         else:
             raise ConfigTypeError(
-                f"prob must be a number or one number per direction, got {prob!r} "
-                f"for directions {directions}"
+                f"prob must be a number or one number per direction, got {prob!r} for directions {directions}"
             )
         if any(p < 0 for p in probs) or sum(probs) > 1 + 1e-9:
             raise ConfigValueError(f"flip probabilities must be >= 0 and sum to <= 1, got {prob!r}")

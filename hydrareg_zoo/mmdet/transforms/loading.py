@@ -30,9 +30,7 @@ class LoadImageFromFile(BaseTransform):
         self, to_float32: bool = False, color_type: str = "color", ignore_empty: bool = False
     ) -> None:
         if color_type not in _COLOR_MODES:
-            raise ConfigValueError(
-                f"color_type must be one of {', '.join(_COLOR_MODES)}, got {color_type!r}"
-            )
+            raise ConfigValueError(f"color_type must be one of {', '.join(_COLOR_MODES)}, got {color_type!r}")
         self.to_float32 = to_float32
         self.color_type = color_type
         self.ignore_empty = ignore_empty
@@ -66,9 +64,7 @@ class LoadAnnotations(BaseTransform):
 
     def __init__(self, with_bbox: bool = True, with_label: bool = True) -> None:
         if not (with_bbox or with_label):
-            raise ConfigValueError(
-                "LoadAnnotations with with_bbox=False and with_label=False loads nothing"
-            )
+            raise ConfigValueError("LoadAnnotations with with_bbox=False and with_label=False loads nothing")
         self.with_bbox = with_bbox
         self.with_label = with_label
 

@@ -54,16 +54,17 @@ def make_video(
         corners = np.round(pos).astype(int)
         for k, (x0, y0) in enumerate(corners):
             w, h = sides[k].astype(int)
-            img[y0:y0 + h, x0:x0 + w] = colours[k]
-            owner[y0:y0 + h, x0:x0 + w] = k
+            img[y0 : y0 + h, x0 : x0 + w] = colours[k]
+            owner[y0 : y0 + h, x0 : x0 + w] = k
         visible = [
-            k for k in range(num_objects)
-            if (owner == k).sum() >= min_visibility * sides[k, 0] * sides[k, 1]
+            k for k in range(num_objects) if (owner == k).sum() >= min_visibility * sides[k, 0] * sides[k, 1]
         ]
         frames.append(img.astype(np.uint8))
-        boxes.append(np.asarray(
-            [[*corners[k], *(corners[k] + sides[k])] for k in visible], dtype=np.float32
-        ).reshape(-1, 4))
+        boxes.append(
+            np.asarray([[*corners[k], *(corners[k] + sides[k])] for k in visible], dtype=np.float32).reshape(
+                -1, 4
+            )
+        )
         ids.append(np.asarray(visible, dtype=np.int64))
         labels.append(np.zeros(len(visible), dtype=np.int64))
         pos, vel = _move(pos, vel, sides, size)

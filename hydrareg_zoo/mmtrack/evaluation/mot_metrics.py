@@ -48,7 +48,8 @@ def track_metrics(
         fp += len(p_list) - len(pairs)
         fn += len(g_list) - len(pairs)
     recovered = sum(
-        1 for gid, frames in frames_of.items()
+        1
+        for gid, frames in frames_of.items()
         if gid in per_gt and max(per_gt[gid].values()) >= recovered_fraction * frames
     )
     return {

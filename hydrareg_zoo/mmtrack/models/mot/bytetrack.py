@@ -55,9 +55,7 @@ class ByteTrack(BaseModule):
         self.eval()
         detections = self.detector.predict(inputs)[0]
         self.train(was_training)
-        return self.tracker.update(
-            detections["bboxes"], detections["scores"], detections["labels"], frame_id
-        )
+        return self.tracker.update(detections["bboxes"], detections["scores"], detections["labels"], frame_id)
 
     def track_video(self, frames: Tensor) -> list[dict[str, np.ndarray]]:
         """``track`` over every frame of a Tensor[T, 3, H, W] video, from frame 0."""

@@ -75,14 +75,14 @@ class ByteTracker:
         )
         self.match_iou_thrs = _thresholds(
             match_iou_thrs or {"high": 0.1, "low": 0.5, "tentative": 0.3},
-            ("high", "low", "tentative"), "match_iou_thrs",
+            ("high", "low", "tentative"),
+            "match_iou_thrs",
         )
         if self.obj_score_thrs["low"] > self.obj_score_thrs["high"]:
             raise ConfigValueError(f"obj_score_thrs: low must be <= high, got {obj_score_thrs}")
         if num_tentatives < 1 or num_frames_retain < 0 or not 0 <= velocity_momentum < 1:
             raise ConfigValueError(
-                "ByteTracker needs num_tentatives >= 1, num_frames_retain >= 0 and "
-                "0 <= velocity_momentum < 1"
+                "ByteTracker needs num_tentatives >= 1, num_frames_retain >= 0 and 0 <= velocity_momentum < 1"
             )
         self.init_track_thr = init_track_thr
         self.weight_iou_with_det_scores = weight_iou_with_det_scores
@@ -116,24 +116,35 @@ class ByteTracker:
 
         confirmed = [t for t in self.tracks if t.confirmed]
         tentative = [t for t in self.tracks if not t.confirmed]
-        matched, high = self._associate(confirmed, high, boxes, scores, frame_id, "high",
-                                        self.weight_iou_with_det_scores)
-        matched_tentative, high = self._associate(tentative, high, boxes, scores, frame_id,
-                                                  "tentative", self.weight_iou_with_det_scores)
+        matched, high = self._associate(
+            confirmed, high, boxes, scores, frame_id, "high", self.weight_iou_with_det_scores
+        )
+        matched_tentative, high = self._associate(
+            tentative, high, boxes, scores, frame_id, "tentative", self.weight_iou_with_det_scores
+        )
         recent = [t for t in confirmed if t.id not in matched and t.last_frame == frame_id - 1]
         matched_low, _ = self._associate(recent, low, boxes, scores, frame_id, "low", False)
 
         for track_map in (matched, matched_tentative, matched_low):
             for track, det in track_map.values():
-                track.update(boxes[det], float(scores[det]), int(labels[det]), frame_id,
-                             self.velocity_momentum)
+                track.update(
+                    boxes[det], float(scores[det]), int(labels[det]), frame_id, self.velocity_momentum
+                )
                 if not track.confirmed and track.hits >= self.num_tentatives:
                     track.confirmed = True
         self.tracks = [t for t in self.tracks if self._keep(t, frame_id)]
         for det in high:
             if scores[det] >= self.init_track_thr:
-                self.tracks.append(Track(self._next_id, boxes[det], float(scores[det]),
-                                         int(labels[det]), frame_id, confirmed=frame_id == 0))
+                self.tracks.append(
+                    Track(
+                        self._next_id,
+                        boxes[det],
+                        float(scores[det]),
+                        int(labels[det]),
+                        frame_id,
+                        confirmed=frame_id == 0,
+                    )
+                )
                 self._next_id += 1
         return self._output(frame_id)
 
