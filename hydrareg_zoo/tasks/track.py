@@ -69,9 +69,7 @@ def _track(
 ) -> dict[str, Any]:
     import torch
 
-    from hydrareg_zoo.engine import save_checkpoint
     from hydrareg_zoo.mmtrack.datasets import make_video
-    from hydrareg_zoo.mmtrack.evaluation import track_metrics
 
     start = time.perf_counter()
     video_cfg = {**VIDEO, **_plain(video)}
@@ -80,31 +78,16 @@ def _track(
     model = instantiate(cfg.model, registry=MODELS)
     _check_tracker(model, cfg)
     model.init_weights()
-    figures: dict[str, Any] = {}
     if checkpoint:
         load_detector(model, checkpoint)
-        figures["detector_checkpoint"] = str(checkpoint)
+        figures: dict[str, Any] = {"detector_checkpoint": str(checkpoint)}
     else:
-        t0 = time.perf_counter()
-        history = train_detector(model, video_cfg, train_cfg, seed, progress)
-        figures["train_seconds"] = round(time.perf_counter() - t0, 2)
-        figures["train_loss"] = round(history[-1]["loss"], 4)
-        path = save_checkpoint(
-            model.detector, output_dir / "detector.pth", {"train": train_cfg, "video": video_cfg}
-        )
-        figures["detector_checkpoint"] = str(path)
-
+        figures = _train_and_save(model, output_dir, video_cfg, train_cfg, seed, progress)
     test_video = make_video(**video_cfg)
     t0 = time.perf_counter()
     outputs = model.track_video(frames_to_tensor(test_video.frames))
-    track_seconds = time.perf_counter() - t0
-    metrics = track_metrics(
-        test_video.ids, test_video.boxes, [o["ids"] for o in outputs], [o["bboxes"] for o in outputs]
-    )
-    figures.update(
-        {key: round(value, 4) if isinstance(value, float) else value for key, value in metrics.items()}
-    )
-    figures["track_fps"] = round(len(test_video) / track_seconds, 1)
+    figures["track_fps"] = round(len(test_video) / (time.perf_counter() - t0), 1)
+    figures.update(_scores(test_video, outputs))
     figures["seconds"] = round(time.perf_counter() - start, 2)
     _write_tracks(output_dir / "tracks.json", outputs)
     if preview:
@@ -114,6 +97,39 @@ def _track(
     for key, value in figures.items():
         print(f"{key + ':':<20}{value}")
     return figures
+
+
+def _train_and_save(
+    model: Any,
+    output_dir: Path,
+    video_cfg: Mapping[str, Any],
+    train_cfg: Mapping[str, Any],
+    seed: int,
+    progress: bool,
+) -> dict[str, Any]:
+    """Train the detector, save it as detector.pth; the training figures."""
+    from hydrareg_zoo.engine import save_checkpoint
+
+    start = time.perf_counter()
+    history = train_detector(model, video_cfg, train_cfg, seed, progress)
+    seconds = time.perf_counter() - start
+    meta = {"train": dict(train_cfg), "video": dict(video_cfg)}
+    path = save_checkpoint(model.detector, output_dir / "detector.pth", meta)
+    return {
+        "train_seconds": round(seconds, 2),
+        "train_loss": round(history[-1]["loss"], 4),
+        "detector_checkpoint": str(path),
+    }
+
+
+def _scores(video: Any, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tracking metrics against the video's ground truth, floats rounded for the tables."""
+    from hydrareg_zoo.mmtrack.evaluation import track_metrics
+
+    metrics = track_metrics(
+        video.ids, video.boxes, [o["ids"] for o in outputs], [o["bboxes"] for o in outputs]
+    )
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
 
 
 def train_detector(
