@@ -17,15 +17,25 @@ __all__ = ["ConfigDict", "config_path_of", "join_path", "to_config_tree", "to_pl
 
 
 class ConfigDict(dict):
-    """A dict with attribute access and a remembered config path (see :func:`config_path_of`)."""
+    """A dict with attribute access and a remembered config path (see :func:`config_path_of`).
+
+    ``ConfigDict(...)`` takes what ``dict(...)`` takes and has no path;
+    ``ConfigDict.with_path(items, "model.backbone")`` sets one. (There is no ``__init__``:
+    construction stays as fast as a dict's, which matters when building big trees.)
+    """
 
     __slots__ = ("_hydrareg_path",)
 
-    def __init__(self, *args: Any, _path: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        object.__setattr__(self, "_hydrareg_path", _path)
+    @classmethod
+    def with_path(cls, items: Any, path: str | None) -> ConfigDict:
+        """A ConfigDict of ``items`` that remembers it was read from config path ``path``."""
+        obj = cls(items)
+        _set_path(obj, path)
+        return obj
 
     def __getattr__(self, name: str) -> Any:
+        if name == "_hydrareg_path":  # never set: constructed without a path
+            return None
         try:
             return self[name]
         except KeyError:
@@ -43,7 +53,7 @@ class ConfigDict(dict):
             raise AttributeError(name) from None
 
     def copy(self) -> ConfigDict:
-        return ConfigDict(self, _path=self._hydrareg_path)
+        return ConfigDict.with_path(self, self._hydrareg_path)
 
     def __copy__(self) -> ConfigDict:
         return self.copy()
@@ -56,8 +66,11 @@ class ConfigDict(dict):
         return to_plain(self)
 
 
+_set_path = ConfigDict._hydrareg_path.__set__  # type: ignore[attr-defined]
+
+
 def _rebuild(items: dict[str, Any], path: str | None) -> ConfigDict:
-    return ConfigDict(items, _path=path)
+    return ConfigDict.with_path(items, path)
 
 
 def to_plain(value: Any) -> Any:
@@ -128,11 +141,20 @@ def _tree(value: Any, path: str | None, drop: frozenset[str], dropped: list[str]
         for key, item in value.items():
             if key in drop:
                 dropped.append(join_path(path, key))
+            elif type(item) in _SCALARS:  # most values: no path string to build
+                items[key] = item
             else:
                 items[key] = _tree(item, join_path(path, key), drop, dropped)
-        return ConfigDict(items, _path=path)
-    if kind is list:
-        return [_tree(item, join_path(path, index), drop, dropped) for index, item in enumerate(value)]
-    if kind is tuple:
-        return tuple(_tree(item, join_path(path, index), drop, dropped) for index, item in enumerate(value))
+        obj = ConfigDict(items)
+        _set_path(obj, path)
+        return obj
+    if kind is list or kind is tuple:
+        items = [
+            item if type(item) in _SCALARS else _tree(item, join_path(path, index), drop, dropped)
+            for index, item in enumerate(value)
+        ]
+        return items if kind is list else tuple(items)
     return value
+
+
+_SCALARS = frozenset({int, float, str, bool, type(None)})

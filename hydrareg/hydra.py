@@ -20,6 +20,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, flag_override
 from omegaconf.errors import OmegaConfBaseException
 
+from .config_cache import CACHE
 from .merge import merge_with_deletions
 from .resolvers import import_custom_modules
 from .summary import read_result, write_result, write_summary
@@ -58,6 +59,10 @@ def _compose_with_deletions(self: Any, defaults: list[Any], repo: Any) -> DictCo
     """Merge the defaults list in order, as Hydra does, with ``_delete_`` replacing nodes."""
     from hydra.errors import ConfigCompositionException
 
+    key = CACHE.composition_key(defaults, repo)
+    cached = None if key is None else CACHE.get_composed(key)
+    if cached is not None:
+        return cached
     cfg = OmegaConf.create()
     with flag_override(cfg, "no_deepcopy_set_nodes", True):
         for default in defaults:
@@ -69,6 +74,8 @@ def _compose_with_deletions(self: Any, defaults: list[Any], repo: Any) -> DictCo
                     f"In '{default.config_path}': {type(exc).__name__} raised while composing config:\n{exc}"
                 ).with_traceback(sys.exc_info()[2]) from exc
     _drop_defaults_lists(cfg)
+    if key is not None:
+        CACHE.put_composed(key, cfg)
     return cfg
 
 

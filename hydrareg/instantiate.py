@@ -160,13 +160,13 @@ class _Builder:
                 config_path=join_path(path, keys.ARGS),
             )
         with _scope_of(node):
-            args = ConfigDict(
+            args = ConfigDict.with_path(
                 {
                     key: self.build(value, True) if recursive else value
                     for key, value in node.items()
                     if key not in _HYDRA_ONLY
                 },
-                _path=path,
+                path,
             )
             if extra:
                 args.update(extra)
@@ -210,13 +210,13 @@ class _Builder:
         self, node: ConfigDict, recursive: bool | None, extra: dict | None, convert: str | None
     ) -> ConfigDict:
         with _scope_of(node):
-            built = ConfigDict(
+            built = ConfigDict.with_path(
                 {
                     key: self.build(value, recursive, None, convert)
                     for key, value in node.items()
                     if key != keys.SCOPE
                 },
-                _path=config_path_of(node),
+                config_path_of(node),
             )
         if extra:
             built.update(extra)

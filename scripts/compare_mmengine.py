@@ -12,6 +12,7 @@ mmengine is never a dependency of hydrareg; install it only in a scratch environ
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import sys
@@ -33,7 +34,7 @@ def outcome(call):
     try:
         value = call()
     except Exception as exc:  # the type is the outcome; messages differ on purpose
-        return f"raises {[c.__name__ for c in type(exc).__mro__ if c.__module__ == 'builtins'][0]}"
+        return f"raises {next(c.__name__ for c in type(exc).__mro__ if c.__module__ == 'builtins')}"
     if isinstance(value, type):
         return f"class {value.__name__}"
     if callable(value) and hasattr(value, "__name__"):
@@ -115,14 +116,15 @@ check("register non-callable", lambda: DOG.register_module(name="x", module="str
 check("register force=1", lambda: DOG.register_module(force=1))
 check("register name=7", lambda: DOG.register_module(name=7))
 check("register duplicate", lambda: DOG.register_module(name="Hound", module=type("Other", (), {})))
-check("register duplicate force", lambda: DOG.register_module(name="Tmp", module=Tabby, force=True) and DOG.get("Tmp"))
+check(
+    "register duplicate force",
+    lambda: DOG.register_module(name="Tmp", module=Tabby, force=True) and DOG.get("Tmp"),
+)
 
 
 def partial_list():
-    try:
+    with contextlib.suppress(KeyError):
         DOG.register_module(name=["Fresh1", "Hound"], module=type("Other2", (), {}))
-    except KeyError:
-        pass
     return "Fresh1" in DOG.module_dict
 
 
@@ -133,21 +135,27 @@ check("build Hound", lambda: DOG.build({"type": "Hound", "size": 2}).size)
 check("build function", lambda: DOG.build({"type": "make_bone", "length": 5}))
 check("build callable type", lambda: DOG.build({"type": Tabby}))
 check("build default_args", lambda: DOG.build({"type": "Hound"}, default_args={"size": 7}).size)
-check("build cfg wins over default_args", lambda: DOG.build({"type": "Hound", "size": 1}, default_args={"size": 7}).size)
+check(
+    "build cfg wins over default_args",
+    lambda: DOG.build({"type": "Hound", "size": 1}, default_args={"size": 7}).size,
+)
 check("build unknown type", lambda: DOG.build({"type": "Nope"}))
 check("build no type", lambda: DOG.build({"size": 1}))
 check("build str cfg", lambda: DOG.build("Hound"))
 check("build int type", lambda: DOG.build({"type": 3}))
 check("root build _scope_ cmp_dog Hound", lambda: ROOT.build({"type": "Hound", "_scope_": "cmp_dog"}))
-check("root build _scope_ nested friend", lambda: type(ROOT.build({"type": "Hound", "_scope_": "cmp_dog", "friend": {"type": "Hound"}}).friend).__name__)
+check(
+    "root build _scope_ nested friend",
+    lambda: (
+        type(ROOT.build({"type": "Hound", "_scope_": "cmp_dog", "friend": {"type": "Hound"}}).friend).__name__
+    ),
+)
 check("scope after _scope_ build", lambda: DefaultScope.get_current_instance())
 
 
 def scope_restored_after_raise():
-    try:
+    with contextlib.suppress(TypeError):
         ROOT.build({"type": "Hound", "_scope_": "cmp_dog", "bad_arg": 1})
-    except TypeError:
-        pass
     return DefaultScope.get_current_instance()
 
 
@@ -212,8 +220,13 @@ with tempfile.TemporaryDirectory() as folder:
     check("locations: missing module", lambda: BROKEN.get("X"))
 
 # utils
-check("traverse scopes", lambda: [entry["scope"] for entry in reg.traverse_registry_tree(PUPPY, verbose=False)])
-check("traverse counts", lambda: [entry["num_modules"] for entry in reg.traverse_registry_tree(ROOT, verbose=False)])
+check(
+    "traverse scopes", lambda: [entry["scope"] for entry in reg.traverse_registry_tree(PUPPY, verbose=False)]
+)
+check(
+    "traverse counts",
+    lambda: [entry["num_modules"] for entry in reg.traverse_registry_tree(ROOT, verbose=False)],
+)
 check("root MODELS scope", lambda: (reg.MODELS.scope, reg.MODELS.name, reg.PARAM_SCHEDULERS.name))
 check("number of public names", lambda: len(reg.__all__))
 

@@ -210,6 +210,17 @@ def test_errors_raised_inside_constructors_keep_their_type_and_gain_the_path(reg
     ]
 
 
+def test_a_nested_build_from_a_dict_the_constructor_made_gets_the_parents_path_as_a_note(reg):
+    def builds_a_default_child(**kwargs):
+        return reg["det"].build({"type": "NoSuchDefault"})  # a plain dict: no config path
+
+    reg["det"].register_module(name="Parent", module=builds_a_default_child)
+    with pytest.raises(UnknownTypeError) as info:
+        build_from_cfg(to_config_tree({"type": "Parent"}, "model.head"), reg["det"])
+    assert info.value.config_path is None
+    assert any("from config path model.head" in note for note in info.value.__notes__)
+
+
 def test_a_typeerror_raised_inside_a_constructor_is_not_mistaken_for_bad_arguments(reg):
     def inner_typeerror(depth=1):
         return len(depth)  # TypeError from the body, arguments were fine

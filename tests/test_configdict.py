@@ -13,7 +13,7 @@ from hydrareg.configdict import ConfigDict, config_path_of, join_path, to_config
 
 
 def test_it_is_a_plain_dict_with_attribute_access():
-    cfg = ConfigDict({"type": "ResNet", "depth": 50}, _path="model.backbone")
+    cfg = ConfigDict.with_path({"type": "ResNet", "depth": 50}, "model.backbone")
     assert isinstance(cfg, dict) and cfg == {"type": "ResNet", "depth": 50}
     assert cfg.type == "ResNet"
     cfg.depth = 18
@@ -26,7 +26,7 @@ def test_it_is_a_plain_dict_with_attribute_access():
 
 
 def test_copies_and_pickles_keep_the_path():
-    cfg = ConfigDict({"a": {"b": 1}}, _path="x")
+    cfg = ConfigDict.with_path({"a": {"b": 1}}, "x")
     for clone in (cfg.copy(), copy.copy(cfg), copy.deepcopy(cfg), pickle.loads(pickle.dumps(cfg))):
         assert type(clone) is ConfigDict and clone == cfg and config_path_of(clone) == "x"
     assert type(cfg.to_dict()) is dict

@@ -100,12 +100,14 @@ def test_torch_classes_register_on_first_lookup_of_a_root_registry():
         "before = [len(MODELS), len(OPTIMIZERS), 'torch' in sys.modules]\n"
         "found = [MODELS.get('Conv2d').__name__, OPTIMIZERS.get('AdamW').__name__,\n"
         "         PARAM_SCHEDULERS.get('CosineAnnealingLR').__name__]\n"
-        "print(json.dumps([before, found]))"
+        "losses = [name for name in MODELS.module_dict if name.endswith('Loss')]\n"
+        "print(json.dumps([before, found, losses]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    before, found = json.loads(out.stdout)
+    before, found, losses = json.loads(out.stdout)
     assert before == [0, 0, False]
     assert found == ["Conv2d", "AdamW", "CosineAnnealingLR"]
+    assert losses == []  # a root-level torch loss would shadow libraries' own losses
 
 
 def test_optimizers_build_from_a_config_with_runtime_params():

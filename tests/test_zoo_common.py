@@ -99,7 +99,7 @@ def test_conv_module_stacks_conv_norm_act_from_configs():
 
 
 def test_unknown_norm_type_names_its_config_path():
-    norm_cfg = ConfigDict({"type": "NoSuchNorm"}, _path="model.neck.norm_cfg")
+    norm_cfg = ConfigDict.with_path({"type": "NoSuchNorm"}, "model.neck.norm_cfg")
     with pytest.raises(UnknownTypeError) as info:
         ConvModule(3, 8, 1, norm_cfg=norm_cfg)
     assert info.value.config_path == "model.neck.norm_cfg.type"
@@ -184,9 +184,9 @@ def test_pretrained_refuses_urls_with_a_clear_error():
 
 
 def test_pretrained_url_in_init_cfg_names_the_config_path():
-    init_cfg = ConfigDict(
+    init_cfg = ConfigDict.with_path(
         {"type": "Pretrained", "checkpoint": "https://example.com/w.pth"},
-        _path="model.backbone.init_cfg",
+        "model.backbone.init_cfg",
     )
     net = _Net(init_cfg)
     with pytest.raises(ConfigValueError) as info:

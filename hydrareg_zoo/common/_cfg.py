@@ -22,7 +22,7 @@ def copy_cfg(cfg: Any, what: str = "config") -> ConfigDict:
     if isinstance(cfg, ConfigDict):
         return cfg.copy()
     if isinstance(cfg, Mapping):
-        return ConfigDict(cfg, _path=config_path_of(cfg))
+        return ConfigDict.with_path(cfg, config_path_of(cfg))
     if type(cfg).__name__ == "DictConfig":
         return to_config_tree(cfg, config_path_of(cfg))
     raise ConfigTypeError(f"{what} must be a dict, got {type(cfg).__name__}: {cfg!r}")

@@ -56,18 +56,21 @@ def summary(
 
 
 def registered_names(registry: Registry) -> dict[type, str]:
-    """Class -> ``scope.Name`` over the whole tree; a library's own name wins over the root's."""
-    names: dict[type, str] = {}
+    """Class -> ``scope.Name`` over the whole tree: a library's name wins over the root's, and a
+    class's own name over an alias (``LayerNorm2d`` rather than ``LN2d``)."""
+    best: dict[type, tuple[tuple[int, bool], str]] = {}
 
     def visit(node: Registry, depth: int) -> None:
         for name, obj in node.module_dict.items():
-            if isinstance(obj, type) and (obj not in names or depth > 0):
-                names[obj] = f"{node.scope}.{name}"
+            if isinstance(obj, type):
+                rank = (depth, name == obj.__name__)
+                if obj not in best or rank > best[obj][0]:
+                    best[obj] = (rank, f"{node.scope}.{name}")
         for child in node.children.values():
             visit(child, depth + 1)
 
     visit(registry.root, 0)
-    return names
+    return {obj: name for obj, (_, name) in best.items()}
 
 
 def render_tree(module: Any, names: dict[type, str], max_depth: int) -> str:
