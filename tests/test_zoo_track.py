@@ -291,9 +291,10 @@ def trained_run(tmp_path_factory):
 def test_track_task_tracks_the_video_after_brief_training(trained_run):
     output_dir, figures = trained_run
     assert figures["gt_tracks"] == 4
-    # measured: 0 switches, all 4 recovered, recall 0.93-1.0; an untrained detector finds nothing
-    assert figures["id_switches"] <= 1
-    assert figures["recovered"] >= 0.75
+    # measured (1 thread, seed 0): 1 switch, 4/4 recovered, MOTA 0.875, precision 0.93, recall
+    # 0.96; other seeds 0-2 switches, 3-4 of 4 recovered. An untrained detector finds nothing.
+    assert figures["id_switches"] <= 2
+    assert figures["recovered"] >= 0.75 and figures["mota"] >= 0.6
     assert figures["recall"] >= 0.8 and figures["precision"] >= 0.7
     tracks = json.loads((output_dir / "tracks.json").read_text())
     assert len(tracks) == 20 and all({"id", "bbox", "score"} <= set(t) for f in tracks for t in f)
