@@ -1,5 +1,6 @@
 """mmrotate's registries: children of hydrareg's roots, loading their classes lazily."""
 
+from hydrareg.registry import DATASETS as ROOT_DATASETS
 from hydrareg.registry import TRANSFORMS as ROOT_TRANSFORMS
 from hydrareg.registry import Registry
 
@@ -8,3 +9,6 @@ SCOPE = "mmrotate"
 TRANSFORMS = Registry(
     "transform", parent=ROOT_TRANSFORMS, scope=SCOPE, locations=["hydrareg_zoo.mmrotate.transforms"]
 )
+# No datasets of its own yet: this node lets `_scope_: mmrotate` sit on a dataset config (whose
+# `type: mmdet.ShapesDataset` is then found through mmdet) without an unknown-scope warning.
+DATASETS = Registry("dataset", parent=ROOT_DATASETS, scope=SCOPE)
