@@ -30,6 +30,8 @@ def summary(
 
     torch.manual_seed(seed)
     model = instantiate(cfg.model, registry=MODELS)
+    if hasattr(model, "init_weights"):  # as MMEngine's runner does: init_cfg (Pretrained, ...) applies
+        model.init_weights()
     model.eval()
     with torch.no_grad():
         outputs = model(torch.randn(*input_shape))
