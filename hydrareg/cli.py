@@ -11,10 +11,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hydrareg", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     convert = commands.add_parser(
-        "convert", help="convert MMEngine Python configs (with _base_ chains) into a Hydra config tree"
+        "convert",
+        help="convert MMEngine Python configs (with _base_ chains) into a Hydra config tree",
     )
     convert.add_argument("src", help="a config directory or one .py config")
     convert.add_argument("outdir", help="where the Hydra config tree is written")
+    from .convert import add_arguments
+
+    add_arguments(convert)
     convert.set_defaults(run=_run_convert)
     return parser
 
