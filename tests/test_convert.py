@@ -407,6 +407,7 @@ def test_cli_exit_status_and_summary(tmp_path: Path, capsys) -> None:
     assert f"{src / 'b.py'}:1: syntax error" in captured.err
     assert cli_main(["convert", str(tmp_path / "src/a.py"), str(tmp_path / "one")]) == 0
     assert (tmp_path / "one/a.yaml").is_file()
+    assert f"--config-dir {tmp_path / 'one'} --config-name a" in capsys.readouterr().out
     assert cli_main(["convert", str(tmp_path / "nothing"), str(tmp_path / "o")]) == 2
     with pytest.raises(SystemExit) as info:
         cli_main(["convert", str(src), str(tmp_path / "o"), "--package-root", "no-equals-sign"])

@@ -140,6 +140,18 @@ def test_leftover_delete_and_predefined_variables(tmp_path: Path) -> None:
     assert result["here"] == f"{tmp_path.as_posix()}/x.py"
 
 
+def test_environment_variables_bind_when_converting(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HYDRAREG_TEST_ROOT", "/data/set")
+    monkeypatch.delenv("HYDRAREG_TEST_UNSET", raising=False)
+    files = {"a.py": "root = '{{$HYDRAREG_TEST_ROOT:/x}}/'\nn = {{'$HYDRAREG_TEST_UNSET:80'}}\n"}
+    loaded = load(tmp_path, files, "a.py")
+    assert loaded.result == {"root": "/data/set/", "n": 80}
+    assert any("HYDRAREG_TEST_ROOT" in note and "environment" in note for note in loaded.notes)
+    files = {"b.py": "root = '{{$HYDRAREG_TEST_UNSET:}}'\n"}
+    with pytest.raises(ConversionError, match=r"b\.py:1: `HYDRAREG_TEST_UNSET` cannot be found"):
+        load(tmp_path, files, "b.py")
+
+
 def test_package_bases_get_a_scope(tmp_path: Path) -> None:
     files = {
         "ext/configs/_base_/rt.py": """

@@ -96,6 +96,11 @@ def test_statements_functions_and_lambdas() -> None:
     assert ns["root"] == 4.0 and "i" not in ns
 
 
+def test_a_main_guard_does_not_run() -> None:
+    ns = run("x = 1\nif __name__ == '__main__':\n    import argparse\n    x = 2\n")
+    assert ns["x"] == 1  # MMEngine runs configs with globals that lack __name__
+
+
 def test_base_is_edited_in_place_with_configdict_semantics() -> None:
     base = AttrDict(
         model=dict(type="A", head=dict(n=80, loss=dict(w=1.0)), pre=dict(x=1)), lst=[1, 2]

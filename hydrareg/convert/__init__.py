@@ -22,7 +22,7 @@ from .loader import Loader
 from .plan import Node, Planner
 from .writer import render
 
-__all__ = ["ConversionReport", "convert_tree", "main"]
+__all__ = ["ConversionReport", "add_arguments", "convert_tree", "main"]
 
 _SUFFIX = ".py"
 
@@ -33,6 +33,8 @@ class ConversionReport:
 
     root: str
     outdir: str
+    #: config names of the files asked for (all in a directory, or the one file)
+    targets: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     failed: dict[str, ConversionError] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -64,6 +66,7 @@ def convert_tree(
     planner.plan_all()
 
     report = ConversionReport(root=root, outdir=os.path.abspath(outdir))
+    report.targets = [planner.add(target).name for target in targets]
     for node in planner.order:
         destination = (
             os.path.join(report.outdir, *node.name.split("/")) + ".yaml" if node.name else ""
@@ -79,21 +82,18 @@ def convert_tree(
         with open(destination, "w", encoding="utf-8") as f:
             f.write(_render(node, root))
         report.written.append(node.name)
-        report.notes.extend(node.notes)
-        if node.loaded is not None:
-            report.notes.extend(node.loaded.notes)
+        report.notes.extend(f"{node.path}: {note}" for note in _notes(node))
     return report
 
 
 def _render(node: Node, root: str) -> str:
     assert node.loaded is not None
-    source = (
-        os.path.relpath(node.path, root)
-        if node.scope is None
-        else f"{node.scope}::{node.name.split('/', 1)[1]}"
-    )
-    header = [f" Converted by `hydrareg convert` from {source.replace(os.sep, '/')}"]
-    header += [f" note: {note.split(': ', 1)[-1]}" for note in node.notes]
+    if node.scope is None:
+        source = os.path.relpath(node.path, root).replace(os.sep, "/")
+    else:
+        source = f"{node.scope}::{node.name.split('/', 1)[1]}{os.path.splitext(node.path)[1]}"
+    header = [f" Converted by `hydrareg convert` from {source}"]
+    header += [f" note: {note}" for note in _notes(node)]
     return render(
         node.content,
         ["/" + entry.name for entry in node.entries],
@@ -103,6 +103,10 @@ def _render(node: Node, root: str) -> str:
         defaults_comments=node.loaded.base_comments,
         footer=node.loaded.footer,
     )
+
+
+def _notes(node: Node) -> list[str]:
+    return [*(node.loaded.notes if node.loaded else ()), *node.notes]
 
 
 def _config_files(directory: str) -> list[str]:
@@ -190,3 +194,5 @@ def _print_summary(report: ConversionReport, quiet: bool) -> None:
         f"hydrareg convert: {len(report.written)} of {total} configs converted, "
         f"{len(report.failed)} failed; written to {report.outdir}"
     )
+    if len(report.targets) == 1 and report.targets[0] in report.written:
+        print(f"compose it with --config-dir {report.outdir} --config-name {report.targets[0]}")

@@ -72,6 +72,7 @@ class LoadedConfig:
     footer: list[str | None] = field(default_factory=list)
     #: top-level name -> line that first assigned it
     lines: dict[str, int] = field(default_factory=dict)
+    #: remarks for the reader (no file name: they are about this file)
     notes: list[str] = field(default_factory=list)
 
 
@@ -156,7 +157,7 @@ class Loader:
         }
         if _DEPRECATION_KEY in defined:
             defined.pop(_DEPRECATION_KEY)
-            notes.append(f"{path}: marked deprecated by its {_DEPRECATION_KEY} key")
+            notes.append(f"marked deprecated by its {_DEPRECATION_KEY} key")
 
         comments = SourceComments.read(original)
         slots = _SlotPaths(defined, id(namespace))
@@ -392,9 +393,7 @@ def _substitute_environment(text: str, path: str, notes: list[str]) -> str:
                 line=text.count("\n", 0, match.start()) + 1,
             )
         source = "the environment" if name in os.environ else "its default"
-        notes.append(
-            f"{path}: {{{{${name}}}}} bound at conversion time to {value!r} (from {source})"
-        )
+        notes.append(f"{{{{${name}}}}} bound at conversion time to {value!r} (from {source})")
         return value
 
     return _ENV_RE.sub(replace, text)

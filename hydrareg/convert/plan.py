@@ -146,7 +146,7 @@ class Planner:
         assert node.loaded is not None
         loaded = node.loaded
         result = scoped_copy(loaded.result, node.scope) if node.scope else loaded.result
-        node.result = _strip_leftover_delete(plain(result), node.notes, node.path)
+        node.result = _strip_leftover_delete(plain(result), node.notes)
         _check_expressible(node.result, loaded)
         node.interps = self._candidates(node)
         node.entries = list(node.bases)
@@ -208,7 +208,7 @@ class Planner:
                     if part
                 )
                 node.notes.append(
-                    f"{node.path}: the content of {entry.name} is written here, not composed, "
+                    f"the content of {entry.name} is written here, not composed, "
                     f"because this config {why} (Hydra cannot remove a top-level key)"
                 )
                 return [*node.entries[:index], *entry.entries, *node.entries[index + 1 :]]
@@ -387,17 +387,17 @@ def _root_problems(below: dict[Any, Any], result: dict[Any, Any]) -> list[Any]:
     ]
 
 
-def _strip_leftover_delete(value: Any, notes: list[str], path: str, where: Path = ()) -> Any:
+def _strip_leftover_delete(value: Any, notes: list[str], where: Path = ()) -> Any:
     """Drop the ``_delete_`` keys MMEngine leaves in mappings (#55); the hook always drops them."""
     if isinstance(value, dict):
         if keys.DELETE in value:
             notes.append(
-                f"{path}: MMEngine leaves {keys.DELETE} in its result at "
+                f"MMEngine leaves {keys.DELETE} in its result at "
                 f"{_dotted(where) or '<root>'} "
                 "(the base has no such key); the converted config does not"
             )
         return {
-            k: _strip_leftover_delete(v, notes, path, (*where, k))
+            k: _strip_leftover_delete(v, notes, (*where, k))
             for k, v in value.items()
             if k != keys.DELETE
         }

@@ -164,6 +164,8 @@ BUILTINS: dict[str, Any] = {
     )
 }
 BUILTINS.update(range=_checked_range, pow=_checked_pow, print=_noop_print, format=_format)
+# MMEngine runs a config with globals that lack __name__, so Python finds the builtins module's
+BUILTINS["__name__"] = "builtins"
 
 _STR_METHODS = _names(
     "capitalize casefold center count endswith find index isalnum isalpha isdecimal isdigit "
@@ -466,7 +468,7 @@ class Evaluator:
     def _stmt_ImportFrom(self, node: ast.ImportFrom, scope: _Scope) -> None:
         module = self._module(node.module or "", node) if not node.level else None
         if module is None:
-            self.fail(node, "relative imports are not supported")
+            self.fail(node, "relative imports (new-style, lazy import configs) are not supported")
         for alias in node.names:
             if alias.name not in module.members:
                 self.fail(node, f"'from {module.name} import {alias.name}' is not supported")
@@ -476,8 +478,9 @@ class Evaluator:
         if name not in MODULES:
             self.fail(
                 node,
-                f"import of {name!r} is not supported: the converter reads configs as data and "
-                f"imports nothing (it provides only {', '.join(sorted(MODULES))})",
+                f"import of {name!r} is not supported: the converter imports nothing (it provides "
+                f"{' and '.join(sorted(MODULES))}), and MMEngine reads a config that imports other "
+                "modules as a new-style (lazy import) config",
             )
         return MODULES[name]
 
