@@ -15,6 +15,7 @@ to the very value MMEngine bound; :mod:`.compose` checks that, config by config.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import keys
+from ..configdict import join_path
 from ..errors import ConversionError
 from .attrdict import plain
 from .compose import (
@@ -448,4 +450,4 @@ def _first_inexpressible(value: Any, where: Path) -> tuple[Path, str] | None:
 
 
 def _dotted(path: Path) -> str:
-    return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
+    return functools.reduce(join_path, path, "")

@@ -415,29 +415,31 @@ class Evaluator:
         self.exec_block(node.body if self.eval(node.test, scope) else node.orelse, scope)
 
     def _stmt_For(self, node: ast.For, scope: _Scope) -> None:
-        for item in self.eval(node.iter, scope):
-            self._tick(node)
-            self.assign(node.target, item, scope)
-            try:
-                self.exec_block(node.body, scope)
-            except _Break:
-                break
-            except _Continue:
-                continue
-        else:
-            self.exec_block(node.orelse, scope)
+        def steps() -> Iterator[None]:
+            for item in self.eval(node.iter, scope):
+                self.assign(node.target, item, scope)
+                yield
+
+        self._loop(node, steps(), scope)
 
     def _stmt_While(self, node: ast.While, scope: _Scope) -> None:
-        while self.eval(node.test, scope):
+        def steps() -> Iterator[None]:
+            while self.eval(node.test, scope):
+                yield
+
+        self._loop(node, steps(), scope)
+
+    def _loop(self, node: ast.For | ast.While, steps: Iterator[None], scope: _Scope) -> None:
+        """The body once per step, with Python's break, continue and else."""
+        for _ in steps:
             self._tick(node)
             try:
                 self.exec_block(node.body, scope)
             except _Break:
-                break
+                return
             except _Continue:
                 continue
-        else:
-            self.exec_block(node.orelse, scope)
+        self.exec_block(node.orelse, scope)
 
     def _stmt_Break(self, node: ast.Break, scope: _Scope) -> None:
         raise _Break
