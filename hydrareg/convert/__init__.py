@@ -61,22 +61,17 @@ def convert_tree(
     else:
         raise FileNotFoundError(f"no such config file or directory: {src}")
     planner = Planner(loader, root)
-    for target in targets:
-        planner.add(target)
+    names = [planner.add(target).name for target in targets]
     planner.plan_all()
 
-    report = ConversionReport(root=root, outdir=os.path.abspath(outdir))
-    report.targets = [planner.add(target).name for target in targets]
+    report = ConversionReport(root=root, outdir=os.path.abspath(outdir), targets=names)
     for node in planner.order:
-        destination = (
-            os.path.join(report.outdir, *node.name.split("/")) + ".yaml" if node.name else ""
-        )
+        destination = os.path.join(report.outdir, *node.name.split("/")) + ".yaml"
         if node.error is not None:
             report.failed[node.path] = node.error
-            if destination and os.path.isfile(destination):
-                os.remove(
-                    destination
-                )  # a stale file from an earlier run would compose to something else
+            # a file from an earlier run would compose to something this config is not
+            if node.name and os.path.isfile(destination):
+                os.remove(destination)
             continue
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         with open(destination, "w", encoding="utf-8") as f:

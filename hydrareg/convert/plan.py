@@ -118,12 +118,8 @@ class Planner:
         if rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
             where = "the converted directory" if scope is None else f"package {scope!r}'s configs"
             raise ConversionError(f"lies outside {where} ({top})", file=path)
-        stem = (
-            rel[: -len(next(s for s in _SUFFIXES if rel.endswith(s)))]
-            if rel.endswith(_SUFFIXES)
-            else rel
-        )
-        name = stem.replace(os.sep, "/")
+        stem, suffix = os.path.splitext(rel)
+        name = (stem if suffix in _SUFFIXES else rel).replace(os.sep, "/")
         if "@" in name or " " in name:
             raise ConversionError("a Hydra config name cannot contain '@' or spaces", file=path)
         return name if scope is None else f"{scope}/{name}"
@@ -369,12 +365,12 @@ class _Patch:
 def _ordered(result: dict[Any, Any], own: Any) -> list[Any]:
     """The keys of ``result``: first those the source wrote, in its order, then the others."""
     first = [k for k in own if k in result and k != keys.DELETE] if isinstance(own, dict) else []
-    return first + [k for k in result if k not in set(first)]
+    seen = set(first)
+    return first + [k for k in result if k not in seen]
 
 
 def _must_replace(old: dict[Any, Any], new: dict[Any, Any], own: Any) -> bool:
-    """Merging cannot turn ``old`` into ``new`` (keys to drop, a list over a mapping), or the
-    source says to replace."""
+    """Whether merging cannot turn ``old`` into ``new`` (keys to drop, a list over a mapping)."""
     if isinstance(own, dict) and own.get(keys.DELETE):
         return True
     return any(k not in new for k in old) or any(
@@ -403,9 +399,7 @@ def _strip_leftover_delete(value: Any, notes: list[str], where: Path = ()) -> An
             for k, v in value.items()
             if k != keys.DELETE
         }
-    if isinstance(value, (list, tuple)):
-        return type(value)(value)
-    return value
+    return value  # nothing is merged inside lists: MMEngine's result is kept there
 
 
 def _check_expressible(result: dict[Any, Any], loaded: LoadedConfig) -> None:
