@@ -275,8 +275,8 @@ def test_comments_are_kept_by_path(tmp_path: Path) -> None:
             """,
     }
     loaded = load(tmp_path, files, "a.py")
-    assert loaded.base_comments == [" the bases"]
-    assert loaded.comments[("model",)] == [" model settings"]
-    assert loaded.comments[("model", "depth")] == [" the depth"]
-    assert loaded.trailing[("model", "depth")] == " ResNet-50"
-    assert loaded.footer == [" closing remark"]
+    assert loaded.comments.defaults == [" the bases"]
+    assert loaded.comments.above[("model",)] == [" model settings"]
+    assert loaded.comments.above[("model", "depth")] == [" the depth"]
+    assert loaded.comments.trailing[("model", "depth")] == " ResNet-50"
+    assert loaded.comments.footer == [" closing remark"]

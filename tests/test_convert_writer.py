@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
+from hydrareg.convert.comments import KeyComments
 from hydrareg.convert.compose import Interp
 from hydrareg.convert.writer import render, yaml_scalar
 
@@ -59,15 +60,12 @@ def test_layout() -> None:
         "pipeline": [{"type": "Load"}, {"type": "Resize", "scale": [1, 2]}, [1, [2, 3]]],
         1: "int key",
     }
-    comments = {("model",): [" model settings", None, ""], ("pipeline", 1): [" resize"]}
-    text = render(
-        content,
-        ["/_base_/a", "/b"],
-        comments=comments,
+    comments = KeyComments(
+        above={("model",): [" model settings", None, ""], ("pipeline", 1): [" resize"]},
         trailing={("model", "type"): " the net"},
-        header=[" header"],
         footer=[" the end"],
     )
+    text = render(content, ["/_base_/a", "/b"], comments=comments, header=[" header"])
     assert text == (
         "# @package _global_\n"
         "# header\n"

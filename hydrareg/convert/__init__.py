@@ -93,10 +93,7 @@ def _render(node: Node, root: str) -> str:
         node.content,
         ["/" + entry.name for entry in node.entries],
         comments=node.loaded.comments,
-        trailing=node.loaded.trailing,
         header=header,
-        defaults_comments=node.loaded.base_comments,
-        footer=node.loaded.footer,
     )
 
 

@@ -6,8 +6,11 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["SourceComments"]
+Path = tuple[Any, ...]
+
+__all__ = ["KeyComments", "SourceComments"]
 
 # lint and formatter pragmas say nothing to a reader of the YAML
 _PRAGMA = re.compile(
@@ -103,3 +106,23 @@ def _trim(block: list[str | None]) -> list[str | None]:
     while block and not block[-1]:
         block.pop()
     return block
+
+
+@dataclass
+class KeyComments:
+    """The comments that go with a converted file, by config path (None in a block: blank line)."""
+
+    #: config path -> the comment lines above that key
+    above: dict[Path, list[str | None]] = field(default_factory=dict)
+    #: config path -> the comment after the code on that key's line
+    trailing: dict[Path, str] = field(default_factory=dict)
+    #: above the ``_base_`` list, and after the last statement
+    defaults: list[str | None] = field(default_factory=list)
+    footer: list[str | None] = field(default_factory=list)
+
+    def add(self, where: Path, block: list[str | None], trailing: str | None) -> None:
+        """Attach a comment block and a trailing comment to ``where`` (the first trailing wins)."""
+        if block:
+            self.above.setdefault(where, []).extend(block)
+        if trailing and where not in self.trailing:
+            self.trailing[where] = trailing

@@ -24,10 +24,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from .. import keys
 from ..errors import ConversionError
 from .attrdict import AttrDict, plain
-from .comments import SourceComments
+from .comments import KeyComments, SourceComments
 from .pyeval import BASE_NAME, Evaluator, SandboxFunction, SandboxModule, evaluate_expression
 
 __all__ = ["BaseRef", "LoadedConfig", "Loader", "Path"]
@@ -63,13 +65,8 @@ class LoadedConfig:
     own: dict[str, Any]
     #: path in ``own`` -> the config path that the source wrote there as a reference
     references: dict[Path, Path] = field(default_factory=dict)
-    #: path in ``own`` -> comment lines written above that key in the source
-    comments: dict[Path, list[str | None]] = field(default_factory=dict)
-    #: path in ``own`` -> the comment after the code on that key's line
-    trailing: dict[Path, str] = field(default_factory=dict)
-    #: comments above ``_base_ = ...`` and after the last statement (None: a blank line)
-    base_comments: list[str | None] = field(default_factory=list)
-    footer: list[str | None] = field(default_factory=list)
+    #: the source's comments, by path in ``own``
+    comments: KeyComments = field(default_factory=KeyComments)
     #: top-level name -> line that first assigned it
     lines: dict[str, int] = field(default_factory=dict)
     #: remarks for the reader (no file name: they are about this file)
@@ -159,26 +156,9 @@ class Loader:
             defined.pop(_DEPRECATION_KEY)
             notes.append(f"marked deprecated by its {_DEPRECATION_KEY} key")
 
-        comments = SourceComments.read(original)
         slots = _SlotPaths(defined, id(namespace))
         references = slots.references(evaluator.references)
-        first_lines = {line: name for name, line in evaluator.name_lines.items() if name in defined}
-        key_comments: dict[Path, list[str | None]] = {}
-        trailing: dict[Path, str] = {}
-        base_comments: list[str | None] = []
-        previous_end = 0
-        for stmt in module.body:
-            if stmt is base_stmt:
-                base_comments = comments.region(previous_end, stmt.lineno)
-            elif stmt.lineno in first_lines:
-                where = (first_lines[stmt.lineno],)
-                _add(key_comments, where, comments.region(previous_end, stmt.lineno))
-                _add_trailing(trailing, where, comments.trailing(stmt.lineno))
-            previous_end = stmt.end_lineno or stmt.lineno
-        for where, line in slots.lines(evaluator.slot_lines):
-            _add(key_comments, where, comments.claim(line))
-            _add_trailing(trailing, where, comments.trailing(line))
-        footer = comments.region(previous_end, None)
+        comments = _comments(original, module, base_stmt, evaluator, slots, defined)
 
         own = _substitute_base_references(defined, placeholders, base_tree, path, references)
         lines = {name: evaluator.name_lines.get(name) for name in own}
@@ -190,25 +170,15 @@ class Loader:
             references,
             lines,
             notes,
-            comments=key_comments,
-            trailing=trailing,
-            base_comments=base_comments,
-            footer=footer,
+            comments=comments,
         )
 
     def _read_data(
         self, path: str, text: str, placeholders: dict[str, tuple[str, int]], notes: list[str]
     ) -> LoadedConfig:
         try:
-            if path.endswith(".json"):
-                data = json.loads(text)
-            else:
-                import yaml
-
-                data = yaml.safe_load(text)
-        except ValueError as error:  # json and yaml errors are ValueErrors or YAMLErrors
-            raise ConversionError(f"cannot parse: {error}", file=path) from None
-        except Exception as error:
+            data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+        except (ValueError, yaml.YAMLError) as error:
             raise ConversionError(f"cannot parse: {error}", file=path) from None
         if data is None:
             data = {}
@@ -514,14 +484,30 @@ class _SlotPaths:
         yield from sorted(found, key=lambda item: (item[1], len(item[0])))
 
 
-def _add(comments: dict[Path, list[str | None]], where: Path, block: list[str | None]) -> None:
-    if block:
-        comments.setdefault(where, []).extend(block)
-
-
-def _add_trailing(trailing: dict[Path, str], where: Path, text: str | None) -> None:
-    if text and where not in trailing:
-        trailing[where] = text
+def _comments(
+    original: str,
+    module: ast.Module,
+    base_stmt: ast.stmt | None,
+    evaluator: Evaluator,
+    slots: _SlotPaths,
+    defined: dict[str, Any],
+) -> KeyComments:
+    """The source's comments by config path: between statements for top-level keys, else above."""
+    source = SourceComments.read(original)
+    found = KeyComments()
+    first_lines = {line: name for name, line in evaluator.name_lines.items() if name in defined}
+    previous_end = 0
+    for stmt in module.body:
+        if stmt is base_stmt:
+            found.defaults = source.region(previous_end, stmt.lineno)
+        elif stmt.lineno in first_lines:
+            block = source.region(previous_end, stmt.lineno)
+            found.add((first_lines[stmt.lineno],), block, source.trailing(stmt.lineno))
+        previous_end = stmt.end_lineno or stmt.lineno
+    for where, line in slots.lines(evaluator.slot_lines):
+        found.add(where, source.claim(line), source.trailing(line))
+    found.footer = source.region(previous_end, None)
+    return found
 
 
 def _assigns_base(stmt: ast.stmt) -> bool:

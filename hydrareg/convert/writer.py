@@ -11,13 +11,14 @@ so that it stays a string.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 import yaml
 
 from .. import keys
+from .comments import KeyComments
 from .compose import Interp
 
 __all__ = ["render", "yaml_scalar"]
@@ -108,11 +109,9 @@ def _comment_lines(block: Any, indent: int) -> list[str]:
 
 
 class _Writer:
-    def __init__(
-        self, comments: Mapping[Path, list[str | None]], trailing: Mapping[Path, str]
-    ) -> None:
-        self.comments = comments
-        self.trailing = trailing
+    def __init__(self, comments: KeyComments) -> None:
+        self.comments = comments.above
+        self.trailing = comments.trailing
         self.lines: list[str] = []
 
     def comment(self, path: Path, indent: int) -> None:
@@ -163,26 +162,24 @@ def render(
     content: dict[Any, Any],
     defaults: list[str],
     *,
-    comments: Mapping[Path, list[str | None]] | None = None,
-    trailing: Mapping[Path, str] | None = None,
+    comments: KeyComments | None = None,
     header: Sequence[str | None] = (),
-    defaults_comments: Sequence[str | None] = (),
-    footer: Sequence[str | None] = (),
 ) -> str:
-    """The text of one converted YAML file (comments: None is a blank line)."""
-    writer = _Writer(comments or {}, trailing or {})
+    """The text of one converted YAML file (in comment blocks, None is a blank line)."""
+    comments = comments or KeyComments()
+    writer = _Writer(comments)
     lines = writer.lines
     lines.append("# @package _global_")
     lines.extend(_comment_lines(header, 0))
     if defaults:
         lines.append("")
-        lines.extend(_comment_lines(defaults_comments, 0))
+        lines.extend(_comment_lines(comments.defaults, 0))
         lines.append("defaults:")
         lines.extend(f"  - {yaml_scalar(entry, flow=False)}" for entry in [*defaults, "_self_"])
     if content:
         lines.append("")
         writer.mapping(content, 0, (), top=True)
-    if footer:
+    if comments.footer:
         lines.append("")
-        lines.extend(_comment_lines(footer, 0))
+        lines.extend(_comment_lines(comments.footer, 0))
     return "\n".join(lines) + "\n"
