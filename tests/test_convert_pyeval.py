@@ -147,6 +147,7 @@ def test_references_are_recorded_per_slot() -> None:
         ("x = eval('1')", 1, "name 'eval' is not defined"),
         ("x = 1\n\ny = x.upper", 3, "attribute 'upper' of a int is not supported"),
         ("x = 'a' * 10**8", 1, "too large"),
+        ("x = 'a'.center(10**8)", 1, "too large"),
         ("x = list(range(10**8))", 1, "too large"),
         ("x = 2 ** 10**7", 1, "too large"),
         ("while True:\n    pass", 1, "steps"),

@@ -97,7 +97,7 @@ class SandboxModule:
 
 _MATH_NAMES = _names(
     "pi e tau inf nan sqrt floor ceil trunc log log2 log10 exp sin cos tan asin acos atan atan2 "
-    "fabs hypot isclose isfinite isinf isnan prod gcd radians degrees fsum copysign"
+    "fabs hypot isclose isfinite isinf isnan gcd radians degrees fsum copysign"
 )
 MODULES = {
     "copy": SandboxModule("copy", {"copy": copy.copy, "deepcopy": copy.deepcopy}),
@@ -167,6 +167,8 @@ BUILTINS.update(range=_checked_range, pow=_checked_pow, print=_noop_print, forma
 # MMEngine runs a config with globals that lack __name__, so Python finds the builtins module's
 BUILTINS["__name__"] = "builtins"
 
+#: str methods whose int argument is the length of the result
+_PADDING = _names("center ljust rjust zfill")
 _STR_METHODS = _names(
     "capitalize casefold center count endswith find index isalnum isalpha isdecimal isdigit "
     "islower isnumeric isspace istitle isupper join ljust lower lstrip partition removeprefix "
@@ -730,6 +732,10 @@ class Evaluator:
                 kwargs[keyword.arg] = self.eval(keyword.value, scope)
         if not self._callable(func):
             self.fail(node, f"calling {func!r} is not supported")
+        if getattr(func, "__name__", "") in _PADDING and any(
+            isinstance(a, int) and a > _MAX_SIZE for a in args
+        ):
+            self.fail(node, "padding result is too large")
         result = func(*args, **kwargs)
         if func is dict and not args:
             for keyword in node.keywords:
