@@ -29,6 +29,7 @@ VALUES = [
     2.5e-10,
     float("inf"),
     float("-inf"),
+    float("nan"),
     True,
     False,
     None,
