@@ -15,7 +15,17 @@ from typing import Any
 
 from .. import keys
 
-__all__ = ["ComposeError", "Interp", "compose_file", "devalue", "get_path", "resolve", "same"]
+__all__ = [
+    "ComposeError",
+    "Interp",
+    "Unresolvable",
+    "compose_file",
+    "devalue",
+    "get_path",
+    "interps_in",
+    "resolve",
+    "same",
+]
 
 Path = tuple[Any, ...]
 _MISSING = object()

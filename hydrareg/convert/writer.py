@@ -91,7 +91,7 @@ def _flow(value: Any, nested: bool = False) -> str | None:
         return "{}" if not value else None
     if isinstance(value, (list, tuple)):
         parts = [_flow(item, True) for item in value]
-        if any(p is None for p in parts) or any(isinstance(item, dict) and item for item in value):
+        if any(p is None for p in parts):
             return None
         return "[" + ", ".join(parts) + "]"  # type: ignore[arg-type]
     return yaml_scalar(value, flow=nested)
