@@ -13,19 +13,29 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ConfigDict", "config_path_of", "join_path", "to_config_tree"]
+__all__ = ["ConfigDict", "config_path_of", "join_path", "to_config_tree", "to_plain"]
 
 
 class ConfigDict(dict):
-    """A dict with attribute access and a remembered config path (see :func:`config_path_of`)."""
+    """A dict with attribute access and a remembered config path (see :func:`config_path_of`).
+
+    ``ConfigDict(...)`` takes what ``dict(...)`` takes and has no path;
+    ``ConfigDict.with_path(items, "model.backbone")`` sets one. (There is no ``__init__``:
+    construction stays as fast as a dict's, which matters when building big trees.)
+    """
 
     __slots__ = ("_hydrareg_path",)
 
-    def __init__(self, *args: Any, _path: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        object.__setattr__(self, "_hydrareg_path", _path)
+    @classmethod
+    def with_path(cls, items: Any, path: str | None) -> ConfigDict:
+        """A ConfigDict of ``items`` that remembers it was read from config path ``path``."""
+        obj = cls(items)
+        _set_path(obj, path)
+        return obj
 
     def __getattr__(self, name: str) -> Any:
+        if name == "_hydrareg_path":  # never set: constructed without a path
+            return None
         try:
             return self[name]
         except KeyError:
@@ -43,7 +53,7 @@ class ConfigDict(dict):
             raise AttributeError(name) from None
 
     def copy(self) -> ConfigDict:
-        return ConfigDict(self, _path=self._hydrareg_path)
+        return ConfigDict.with_path(self, self._hydrareg_path)
 
     def __copy__(self) -> ConfigDict:
         return self.copy()
@@ -53,20 +63,24 @@ class ConfigDict(dict):
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, deep ``dict``/``list`` copy (for JSON, YAML or code that checks ``type(x) is dict``)."""
-        return _plain(self)
+        return to_plain(self)
+
+
+_set_path = ConfigDict._hydrareg_path.__set__  # type: ignore[attr-defined]
 
 
 def _rebuild(items: dict[str, Any], path: str | None) -> ConfigDict:
-    return ConfigDict(items, _path=path)
+    return ConfigDict.with_path(items, path)
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
+    """``value`` with every dict (ConfigDicts included) a plain ``dict``, deeply."""
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: to_plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [to_plain(item) for item in value]
     if isinstance(value, tuple):
-        return tuple(_plain(item) for item in value)
+        return tuple(to_plain(item) for item in value)
     return value
 
 
@@ -102,26 +116,45 @@ def omegaconf_path(node: Any) -> str:
     return path
 
 
-def to_config_tree(value: Any, path: str | None = "") -> Any:
+def to_config_tree(
+    value: Any,
+    path: str | None = "",
+    drop: frozenset[str] = frozenset(),
+    dropped: list[str] | None = None,
+) -> Any:
     """A fresh copy of ``value`` with every mapping a :class:`ConfigDict` that knows its path.
 
-    OmegaConf containers are resolved first (no ``${...}`` left); tuples stay tuples. The input
-    is never modified, and nothing in the result is shared with it except leaf values.
+    OmegaConf containers are resolved first (no ``${...}`` left; a missing ``???`` raises);
+    tuples stay tuples. Keys in ``drop`` are left out, and their paths appended to ``dropped``.
+    The input is never modified, and nothing in the result is shared with it except leaf values.
     """
     omegaconf = sys.modules.get("omegaconf")
     if omegaconf is not None and isinstance(value, omegaconf.Container):
-        value = omegaconf.OmegaConf.to_container(value, resolve=True)
-    return _tree(value, path)
+        value = omegaconf.OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
+    return _tree(value, path, drop, dropped if dropped is not None else [])
 
 
-def _tree(value: Any, path: str | None) -> Any:
+def _tree(value: Any, path: str | None, drop: frozenset[str], dropped: list[str]) -> Any:
     kind = type(value)
     if kind is dict or kind is ConfigDict or (kind is not str and isinstance(value, Mapping)):
-        return ConfigDict(
-            {key: _tree(item, join_path(path, key)) for key, item in value.items()}, _path=path
-        )
-    if kind is list:
-        return [_tree(item, join_path(path, index)) for index, item in enumerate(value)]
-    if kind is tuple:
-        return tuple(_tree(item, join_path(path, index)) for index, item in enumerate(value))
+        items = {}
+        for key, item in value.items():
+            if key in drop:
+                dropped.append(join_path(path, key))
+            elif type(item) in _SCALARS:  # most values: no path string to build
+                items[key] = item
+            else:
+                items[key] = _tree(item, join_path(path, key), drop, dropped)
+        obj = ConfigDict(items)
+        _set_path(obj, path)
+        return obj
+    if kind is list or kind is tuple:
+        items = [
+            item if type(item) in _SCALARS else _tree(item, join_path(path, index), drop, dropped)
+            for index, item in enumerate(value)
+        ]
+        return items if kind is list else tuple(items)
     return value
+
+
+_SCALARS = frozenset({int, float, str, bool, type(None)})

@@ -14,6 +14,7 @@ __all__ = [
     "BuildArgumentError",
     "CompositionError",
     "ConfigKeyError",
+    "ConfigResolutionError",
     "ConfigTypeError",
     "ConfigValueError",
     "ConversionError",
@@ -22,6 +23,7 @@ __all__ = [
     "RegistrationError",
     "RegistryImportError",
     "UnknownScopeWarning",
+    "UnknownTargetError",
     "UnknownTypeError",
 ]
 
@@ -73,12 +75,28 @@ def format_message(
     return "\n".join(lines)
 
 
+def find_hydrareg_error(exc: BaseException) -> HydraregError | None:
+    """Our error inside another library's wrapper (OmegaConf wraps resolver exceptions), if any."""
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, HydraregError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 class ConfigKeyError(HydraregError, KeyError):
     """A key the build needs is missing from a config node."""
 
 
 class UnknownTypeError(ConfigKeyError):
     """A ``type`` names nothing registered in the scopes searched (MMEngine raises KeyError)."""
+
+
+class UnknownTargetError(ConfigKeyError):
+    """A Hydra-style ``_target_`` names nothing importable."""
 
 
 class RegistrationError(HydraregError, KeyError):
@@ -95,6 +113,10 @@ class BuildArgumentError(ConfigTypeError):
 
 class ConfigValueError(HydraregError, ValueError):
     """A config value has the right kind but an unusable value."""
+
+
+class ConfigResolutionError(ConfigValueError):
+    """An interpolation could not be resolved, or a mandatory value (``???``) is missing."""
 
 
 class CompositionError(ConfigValueError):

@@ -1,4 +1,4 @@
-"""Hydra integration: ``_delete_`` during composition, in every process.
+"""Hydra integration: ``_delete_`` during composition, and a callback for multirun jobs.
 
 Hydra offers no hook into composition, so :func:`install_composition_hook` replaces the one
 private method that merges the defaults list (``ConfigLoaderImpl._compose_config_from_defaults_list``,
@@ -12,14 +12,20 @@ from __future__ import annotations
 import inspect
 import sys
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
+from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, flag_override
 from omegaconf.errors import OmegaConfBaseException
 
+from .config_cache import CACHE
 from .merge import merge_with_deletions
+from .resolvers import import_custom_modules
+from .summary import read_result, write_result, write_summary
 
-__all__ = ["composition_hook_installed", "install_composition_hook"]
+__all__ = ["HydraregCallback", "composition_hook_installed", "install_composition_hook"]
 
 _MARK = "__hydrareg_composition_hook__"
 _REMOVE_DEFAULTS_FLAG = "HYDRA_REMOVE_TOP_LEVEL_DEFAULTS"
@@ -53,6 +59,10 @@ def _compose_with_deletions(self: Any, defaults: list[Any], repo: Any) -> DictCo
     """Merge the defaults list in order, as Hydra does, with ``_delete_`` replacing nodes."""
     from hydra.errors import ConfigCompositionException
 
+    key = CACHE.composition_key(defaults, repo)
+    cached = None if key is None else CACHE.get_composed(key)
+    if cached is not None:
+        return cached
     cfg = OmegaConf.create()
     with flag_override(cfg, "no_deepcopy_set_nodes", True):
         for default in defaults:
@@ -61,10 +71,11 @@ def _compose_with_deletions(self: Any, defaults: list[Any], repo: Any) -> DictCo
                 merge_with_deletions(cfg, loaded.config, source=default.config_path)
             except OmegaConfBaseException as exc:
                 raise ConfigCompositionException(
-                    f"In '{default.config_path}': {type(exc).__name__} raised while"
-                    f" composing config:\n{exc}"
+                    f"In '{default.config_path}': {type(exc).__name__} raised while composing config:\n{exc}"
                 ).with_traceback(sys.exc_info()[2]) from exc
     _drop_defaults_lists(cfg)
+    if key is not None:
+        CACHE.put_composed(key, cfg)
     return cfg
 
 
@@ -81,3 +92,113 @@ def _drop_defaults_lists(node: Any) -> None:
             node.pop("defaults", None)
     for _key, value in node.items_ex(resolve=False):
         _drop_defaults_lists(value)
+
+
+# ---------------------------------------------------------------------------- the callback
+
+
+class HydraregCallback(Callback):
+    """Give every job what the main process had, and keep a sweep summary.
+
+    Configure it in the primary config::
+
+        hydra:
+          callbacks:
+            hydrareg:
+              _target_: hydrareg.hydra.HydraregCallback
+              plot_metric: accuracy   # optional: a bar chart of this figure per job
+
+    - ``on_multirun_start`` (main process) snapshots the classes that ``__main__`` registered in
+      the root registries' trees; the callback is pickled to process launchers with it.
+    - ``on_job_start`` (the job's process) registers them again and carries out the config's
+      ``custom_imports``, so joblib/loky and submitit workers see the same registry as a single
+      run, whether the worker is fresh or reused.
+    - ``on_job_end`` records a failed job's ``result.json`` and rewrites the sweep summary.
+    """
+
+    def __init__(self, summary: bool = True, plot_metric: str | None = None) -> None:
+        self.summary = summary
+        self.plot_metric = plot_metric
+        self.main_registrations: list[tuple[str, tuple[str, ...], str, Any]] = []
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self.main_registrations = snapshot_main_registrations()
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        restore_registrations(self.main_registrations)
+        import_custom_modules(config)
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        output_dir = _hydra_value(config, "runtime.output_dir")
+        if output_dir:
+            record_job_result(output_dir, job_return, list(_hydra_value(config, "overrides.task") or []))
+        if self.summary and _hydra_value(config, "mode") == RunMode.MULTIRUN:
+            write_summary(_hydra_value(config, "sweep.dir"), self.plot_metric)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        if self.summary:
+            write_summary(config.hydra.sweep.dir, self.plot_metric)
+
+
+def record_job_result(output_dir: str, job_return: Any, overrides: list[str]) -> None:
+    """Write ``result.json`` for a failed job, or for a finished one whose task wrote none.
+
+    A task's own ``result.json`` is kept; a returned mapping becomes the figures.
+    """
+    from hydra.core.utils import JobStatus
+
+    value = job_return._return_value
+    if job_return.status == JobStatus.FAILED:
+        first_line = str(value).splitlines()[0] if str(value) else ""
+        error = f"{type(value).__name__}: {first_line}"
+        write_result(output_dir, "failed", overrides=overrides, error=error)
+    elif read_result(output_dir) is None:
+        figures = dict(value) if isinstance(value, Mapping) else {"return": _shown(value)}
+        write_result(output_dir, "completed", figures, overrides)
+
+
+def _shown(value: Any) -> str | None:
+    return None if value is None else repr(value)
+
+
+def _hydra_value(config: DictConfig, key: str) -> Any:
+    return OmegaConf.select(config, f"hydra.{key}", default=None)
+
+
+def snapshot_main_registrations() -> list[tuple[str, tuple[str, ...], str, Any]]:
+    """``(root attribute, scope path, name, object)`` for everything ``__main__`` registered."""
+    from .registry.root import ROOT_REGISTRIES
+
+    found = []
+    for attr, root in ROOT_REGISTRIES.items():
+        for scopes, node in _walk_with_scopes(root, ()):
+            for name, obj in node.module_dict.items():
+                if getattr(obj, "__module__", None) == "__main__":
+                    found.append((attr, scopes, name, obj))
+    return found
+
+
+def restore_registrations(registrations: list[tuple[str, tuple[str, ...], str, Any]]) -> None:
+    """Register a snapshot again (replacing stale copies from an earlier job in a reused worker)."""
+    from .registry.root import ROOT_REGISTRIES
+
+    for attr, scopes, name, obj in registrations:
+        node = ROOT_REGISTRIES[attr]
+        for scope in scopes:
+            node = node.find_scope(scope)  # type: ignore[assignment]
+            if node is None:
+                warnings.warn(
+                    f"{name} was registered under scope {'.'.join(scopes)} in the main process, "
+                    "but that registry does not exist in this job's process; skipped",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                break
+        else:
+            node.register_module(name=name, module=obj, force=True)
+
+
+def _walk_with_scopes(node: Any, scopes: tuple[str, ...]) -> Any:
+    yield scopes, node
+    for scope, child in node.children.items():
+        yield from _walk_with_scopes(child, (*scopes, scope))

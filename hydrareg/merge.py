@@ -50,7 +50,7 @@ def _markers(node: DictConfig, path: Path, source: str | None) -> Iterator[tuple
                 details=where,
             )
         yield path, value
-    for key in node.keys():
+    for key in node:
         child = node._get_node(key)
         if isinstance(child, DictConfig):
             yield from _markers(child, (*path, key), source)
@@ -98,14 +98,3 @@ def _dotted(path: Path) -> str:
     for key in path:
         dotted = join_path(dotted, key)
     return dotted
-
-
-def strip_delete_keys(cfg: DictConfig) -> DictConfig:
-    """A copy of ``cfg`` without ``_delete_`` keys (for configs composed without the hook)."""
-    markers = delete_markers(cfg)
-    if not markers:
-        return cfg
-    cfg = copy.deepcopy(cfg)
-    for path, _ in markers:
-        _pop_key(_select(cfg, path), keys.DELETE)
-    return cfg

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import assert_same, compose, read_yaml, write_tree
 
 from hydrareg.cli import main as cli_main
 from hydrareg.errors import ConversionError
-
-from .conftest import assert_same, compose, read_yaml, write_tree
 
 MODEL = """
 model = dict(

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import assert_same, compose
 
 from hydrareg.convert.compose import ComposeError, Interp, compose_file, devalue, resolve, same
-
-from .conftest import assert_same, compose
 
 CASES = [
     ({"a": {"x": 1, "y": [1]}}, {"a": {"y": [2], "z": None}}),

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .conftest import corpus_or_skip
+from conftest import corpus_or_skip
 
 SAMPLE_SIZE = 40
 

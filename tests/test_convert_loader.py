@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import assert_same, write_tree
 
 from hydrareg.convert.attrdict import plain
 from hydrareg.convert.loader import Loader
 from hydrareg.errors import ConversionError
-
-from .conftest import assert_same, write_tree
 
 
 def load(tmp_path: Path, files: dict[str, str], name: str, **options: object):

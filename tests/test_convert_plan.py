@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
-from .conftest import assert_same, read_yaml
+from conftest import assert_same, read_yaml
 
 
 def doc(out: Path, name: str) -> dict:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import assert_same
 from omegaconf import OmegaConf
 
 from hydrareg.convert.comments import KeyComments
 from hydrareg.convert.compose import Interp
 from hydrareg.convert.writer import render, yaml_scalar
-
-from .conftest import assert_same
 
 TRICKY = [
     "1", "1.0", "1e-4", "1e4", "-1", "+1", "0x10", "0o7", "010", "1_000", ".inf", "-.inf", ".nan",

@@ -85,4 +85,5 @@ def parameter_names(obj: Any) -> list[str] | None:
 
 
 def closest(word: str, candidates: Iterable[str]) -> list[str]:
-    return difflib.get_close_matches(word, list(candidates), n=MAX_SUGGESTIONS, cutoff=0.6)
+    """Parameter names close to a misspelt one (stricter than for type names: names are short)."""
+    return difflib.get_close_matches(word, list(candidates), n=MAX_SUGGESTIONS, cutoff=0.75)

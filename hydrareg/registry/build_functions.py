@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import keys
-from ..configdict import config_path_of, join_path, to_config_tree
+from ..configdict import ConfigDict, config_path_of, join_path, to_config_tree
 from ..errors import (
     BuildArgumentError,
     ConfigKeyError,
@@ -26,7 +26,7 @@ from ..errors import (
     UnknownTypeError,
 )
 from . import _suggest
-from .default_scope import ManagerMixin, reset_context_scope, set_context_scope
+from .default_scope import ManagerMixin, current_scope_name, reset_context_scope, set_context_scope
 from .registry import Registry, warn_unknown_scope
 
 __all__ = [
@@ -48,32 +48,51 @@ def build_from_cfg(
     ``type`` is a registered name (``'ResNet'``, ``'mmcls.ConvNeXt'``), a dotted import path, or a
     callable. A class or function may be built; ``_scope_`` switches the default scope for it.
     """
-    cfg = _checked_cfg(cfg, registry, default_args)
+    kind = type(cfg)
+    if not (
+        (kind is ConfigDict or kind is dict)
+        and keys.TYPE in cfg
+        and default_args is None
+        and isinstance(registry, Registry)
+    ):
+        cfg = _checked_cfg(cfg, registry, default_args)
+        kind = type(cfg)
     args = dict(cfg)
     if default_args is not None:
         for name, value in default_args.items():
             args.setdefault(name, value)
-    path = config_path_of(cfg)
+    path = cfg._hydrareg_path if kind is ConfigDict else config_path_of(cfg)
     scope = args.pop(keys.SCOPE, None)
     token = None if scope is None else _switch_scope(scope, registry, path)
     try:
-        obj_cls = resolve_type(args.pop(keys.TYPE), registry, path)
+        obj_type = args.pop(keys.TYPE)
+        obj_cls = registry._module_dict.get(obj_type) if type(obj_type) is str else None
+        if obj_cls is None or not _builds_in_own_registry(registry):
+            obj_cls = resolve_type(obj_type, registry, path)
         if isinstance(obj_cls, type) and issubclass(obj_cls, ManagerMixin):
             return obj_cls.get_instance(**args)
-        return call_with_config_path(obj_cls, args, path)
+        try:
+            return obj_cls(**args)
+        except Exception as exc:
+            error = _with_config_path(exc, obj_cls, args, path)
+            if error is exc:
+                raise
+            raise error from exc
     finally:
         if token is not None:
             reset_context_scope(token)
 
 
-def _checked_cfg(
-    cfg: Any, registry: Any, default_args: Any, require_type: bool = True
-) -> Mapping[str, Any]:
+def _builds_in_own_registry(registry: Registry) -> bool:
+    """True when the current default scope keeps builds in ``registry`` (the common case)."""
+    scope = current_scope_name()
+    return scope is None or scope in registry._scope_names
+
+
+def _checked_cfg(cfg: Any, registry: Any, default_args: Any, require_type: bool = True) -> Mapping[str, Any]:
     """MMEngine's argument checks, in its order, with typed errors; DictConfigs become dicts."""
     cfg = _as_mapping(cfg, "cfg", config_path_of(cfg))
-    if require_type and keys.TYPE not in cfg and (
-        default_args is None or keys.TYPE not in default_args
-    ):
+    if require_type and keys.TYPE not in cfg and (default_args is None or keys.TYPE not in default_args):
         raise ConfigKeyError(
             f'`cfg` or `default_args` must contain the key "{keys.TYPE}", but got {dict(cfg)}'
             + (f"\n{dict(default_args)}" if default_args else ""),
@@ -145,34 +164,52 @@ def unknown_type_error(
     )
 
 
-def call_with_config_path(obj_cls: Any, args: dict[str, Any], path: str | None) -> Any:
-    """Call ``obj_cls(**args)``; a rejected argument becomes a :class:`BuildArgumentError`.
+def call_with_config_path(
+    obj_cls: Any, args: dict[str, Any], path: str | None, positional: Sequence[Any] = ()
+) -> Any:
+    """Call ``obj_cls(*positional, **args)``; errors are explained with the config path.
 
-    Exceptions raised inside the constructor keep their type and get a note naming the config
-    path (shown in tracebacks), so ``except ValueError`` in user code still works.
+    See :func:`_with_config_path` for what happens to an exception.
     """
     try:
-        return obj_cls(**args)
-    except HydraregError:
-        raise
-    except TypeError as exc:
-        mismatch = _signature_mismatch(obj_cls, args)
-        if mismatch is not None:
-            raise _argument_error(obj_cls, args, path, mismatch) from exc
-        _add_path_note(exc, obj_cls, path)
-        raise
+        return obj_cls(*positional, **args)
     except Exception as exc:
-        _add_path_note(exc, obj_cls, path)
-        raise
+        error = _with_config_path(exc, obj_cls, args, path, positional)
+        if error is exc:
+            raise
+        raise error from exc
 
 
-def _signature_mismatch(obj_cls: Any, args: dict[str, Any]) -> TypeError | None:
+def _with_config_path(
+    exc: Exception, obj_cls: Any, args: dict[str, Any], path: str | None, positional: Sequence[Any] = ()
+) -> Exception:
+    """The exception to raise for ``exc``, raised while calling ``obj_cls`` for ``path``.
+
+    Arguments the callable rejects become a :class:`BuildArgumentError` (chained to the
+    original); any other exception keeps its type and gains a note naming the config path (shown
+    in tracebacks), so ``except ValueError`` in user code still works.
+    """
+    if isinstance(exc, HydraregError):
+        if exc.config_path is None:  # a nested build from a dict the constructor made itself
+            _add_path_note(exc, obj_cls, path)
+        return exc
+    if isinstance(exc, TypeError):
+        mismatch = _signature_mismatch(obj_cls, args, positional)
+        if mismatch is not None:
+            return _argument_error(obj_cls, args, path, mismatch)
+    _add_path_note(exc, obj_cls, path)
+    return exc
+
+
+def _signature_mismatch(
+    obj_cls: Any, args: dict[str, Any], positional: Sequence[Any] = ()
+) -> TypeError | None:
     try:
         signature = inspect.signature(obj_cls)
     except (TypeError, ValueError):
         return None
     try:
-        signature.bind(**args)
+        signature.bind(*positional, **args)
     except TypeError as exc:
         return exc
     return None
@@ -193,7 +230,9 @@ def _argument_error(
     if params is not None:
         details.append(("accepts", ", ".join(params) or "(no arguments)"))
     return BuildArgumentError(
-        f"{name}() rejected the config's arguments: {mismatch}", config_path=bad_path, details=details
+        f"{name}() rejected the config's arguments: {mismatch}",
+        config_path=bad_path,
+        details=details,
     )
 
 
@@ -289,6 +328,4 @@ def build_scheduler_from_cfg(
 
 
 def _with_path(args: dict[str, Any], path: str | None) -> dict[str, Any]:
-    from ..configdict import ConfigDict
-
-    return args if path is None else ConfigDict(args, _path=path)
+    return args if path is None else ConfigDict.with_path(args, path)

@@ -67,6 +67,7 @@ class Registry:
             raise ConfigTypeError(f"build_func must be callable, but got {type(build_func)}")
 
         self._name = name
+        self._created_in = sys._getframe(1).f_globals.get("__name__")
         self._module_dict: dict[str, Callable[..., Any]] = {}
         self._children: dict[str, Registry] = {}
         self._locations = list(locations)
@@ -121,15 +122,41 @@ class Registry:
     def __contains__(self, key: object) -> bool:
         return self.get(key) is not None  # type: ignore[arg-type]
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickle registries of the root trees by reference, so a worker gets its own live node.
+
+        cloudpickle ships a ``__main__`` task function by value together with the globals it
+        uses; a registry copied that way would be detached from the worker's real tree (classes
+        imported later in the worker would be missing). Registries created in ``__main__`` itself
+        cannot be found again in another process and are pickled by value, as before.
+        """
+        address = self._root_address()
+        if address is None:
+            return object.__reduce_ex__(self, protocol)
+        return (_registry_at, address)
+
+    def _root_address(self) -> tuple[str, tuple[str, ...]] | None:
+        from .root import ROOT_REGISTRIES
+
+        scopes = []
+        node: Registry = self
+        while node.parent is not None:
+            if node._created_in == "__main__":
+                return None
+            scopes.append(node.scope)
+            node = node.parent
+        for attr, root in ROOT_REGISTRIES.items():
+            if root is node:
+                return attr, tuple(reversed(scopes))
+        return None
+
     def __repr__(self) -> str:
         parent = f", parent={self.parent.scope}::{self.parent.name}" if self.parent else ""
         head = f"Registry of {self._name} (scope={self._scope}{parent}, {len(self)} modules)"
         if not self._module_dict:
             return head
         width = max(len(name) for name in self._module_dict)
-        rows = [
-            f"  {name:<{width}}  {_describe(obj)}" for name, obj in sorted(self._module_dict.items())
-        ]
+        rows = [f"  {name:<{width}}  {_describe(obj)}" for name, obj in sorted(self._module_dict.items())]
         return "\n".join([head, *rows])
 
     # ------------------------------------------------------------------ tree
@@ -201,8 +228,7 @@ class Registry:
             raise ConfigTypeError(f"force must be a boolean, but got {type(force)}")
         if not (name is None or isinstance(name, str) or _is_str_sequence(name)):
             raise ConfigTypeError(
-                "name must be None, an instance of str, or a sequence of str, "
-                f"but got {type(name)}"
+                f"name must be None, an instance of str, or a sequence of str, but got {type(name)}"
             )
         if module is not None:
             self._register_module(module, name, force)
@@ -214,9 +240,7 @@ class Registry:
 
         return _register
 
-    def _register_module(
-        self, module: Any, name: str | Sequence[str] | None, force: bool
-    ) -> None:
+    def _register_module(self, module: Any, name: str | Sequence[str] | None, force: bool) -> None:
         if not callable(module):
             raise ConfigTypeError(f"module must be Callable, but got {type(module)}")
         names = self._names_for(module, name)
@@ -346,6 +370,22 @@ class Registry:
             if scope is not None and registry is self and scope not in self._scope_names:
                 warn_unknown_scope(scope, self)
             yield registry
+
+
+def _registry_at(root_attr: str, scopes: tuple[str, ...]) -> Registry:
+    """Unpickle a registry: the live node at ``scopes`` below root registry ``root_attr``."""
+    from .root import ROOT_REGISTRIES
+
+    node = ROOT_REGISTRIES[root_attr]
+    for scope in scopes:
+        child = node.find_scope(scope)
+        if child is None:
+            raise ConfigValueError(
+                f"cannot unpickle the {'.'.join(scopes)} registry below {root_attr}: "
+                f"no registry with scope {scope!r} in this process (import the library that creates it)"
+            )
+        node = child
+    return node
 
 
 def warn_unknown_scope(scope: str, registry: Registry) -> None:

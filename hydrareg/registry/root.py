@@ -29,9 +29,7 @@ TRANSFORMS = Registry("transform", scope=ROOT_SCOPE)
 MODELS = Registry("model", build_func=build_model_from_cfg, scope=ROOT_SCOPE, locations=_TORCH)
 MODEL_WRAPPERS = Registry("model_wrapper", scope=ROOT_SCOPE)
 WEIGHT_INITIALIZERS = Registry("weight initializer", scope=ROOT_SCOPE)
-OPTIMIZERS = Registry(
-    "optimizer", build_func=build_optimizer_from_cfg, scope=ROOT_SCOPE, locations=_TORCH
-)
+OPTIMIZERS = Registry("optimizer", build_func=build_optimizer_from_cfg, scope=ROOT_SCOPE, locations=_TORCH)
 OPTIM_WRAPPERS = Registry("optim_wrapper", scope=ROOT_SCOPE)
 OPTIM_WRAPPER_CONSTRUCTORS = Registry("optimizer wrapper constructor", scope=ROOT_SCOPE)
 PARAM_SCHEDULERS = Registry(

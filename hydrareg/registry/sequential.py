@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential"]  # noqa: F822 (created on first access, see __getattr__)
 
 
 def __getattr__(name: str) -> Any:

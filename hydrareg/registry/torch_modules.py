@@ -1,5 +1,8 @@
 """torch's layers, optimizers and LR schedulers, registered into the root registries on first use.
 
+Layers keep their torch names (``Conv2d``, ``ReLU``); loss classes are not registered (use
+``torch.nn.CrossEntropyLoss`` as a dotted path, or a library's own loss).
+
 This module is a ``location`` of ``MODELS``, ``OPTIMIZERS`` and ``PARAM_SCHEDULERS``: it is
 imported the first time one of them is searched, and registers nothing when torch is missing.
 Names already taken (by a user's own ``Linear``, say) are left alone.
@@ -14,10 +17,14 @@ from typing import Any
 from .registry import Registry
 
 
-def register_subclasses(registry: Registry, namespace: ModuleType, base: type) -> None:
+def register_subclasses(
+    registry: Registry, namespace: ModuleType, base: type, skip_suffix: str | None = None
+) -> None:
     """Register every public subclass of ``base`` found in ``namespace`` under its own name."""
     for name, obj in vars(namespace).items():
         if name.startswith("_") or not inspect.isclass(obj) or obj is base:
+            continue
+        if skip_suffix and name.endswith(skip_suffix):
             continue
         if issubclass(obj, base) and name not in registry.module_dict:
             registry.register_module(name=name, module=obj)
@@ -32,7 +39,9 @@ def register_torch_modules() -> None:
         return
     from .root import MODELS, OPTIMIZERS, PARAM_SCHEDULERS
 
-    register_subclasses(MODELS, torch.nn, torch.nn.Module)
+    # Losses stay out: libraries define their own (mmdet.CrossEntropyLoss, ...), and a root-level
+    # torch loss would shadow them for builds under another library's default scope.
+    register_subclasses(MODELS, torch.nn, torch.nn.Module, skip_suffix="Loss")
     register_subclasses(OPTIMIZERS, torch.optim, torch.optim.Optimizer)
     scheduler_base: Any = getattr(lr_scheduler, "LRScheduler", None) or lr_scheduler._LRScheduler
     register_subclasses(PARAM_SCHEDULERS, lr_scheduler, scheduler_base)

@@ -31,7 +31,12 @@ def traverse_registry_tree(registry: Registry, verbose: bool = True) -> list[dic
             folder = "/".join(module.split(".")[:-1])
             entry.setdefault(folder, []).append(name)
         if verbose:
-            logger.info("Find %d modules in %s's '%s' registry", len(node.module_dict), node.scope, node.name)
+            logger.info(
+                "Find %d modules in %s's '%s' registry",
+                len(node.module_dict),
+                node.scope,
+                node.name,
+            )
         info.append(entry)
         for child in node.children.values():
             visit(child)

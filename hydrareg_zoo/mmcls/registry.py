@@ -7,6 +7,9 @@ SCOPE = "mmcls"
 ALIASES = ("mmpretrain",)  # the library's newer name; configs use both
 
 MODELS = Registry(
-    "model", parent=ROOT_MODELS, scope=SCOPE, scope_aliases=ALIASES,
+    "model",
+    parent=ROOT_MODELS,
+    scope=SCOPE,
+    scope_aliases=ALIASES,
     locations=["hydrareg_zoo.mmcls.models"],
 )

@@ -10,12 +10,12 @@ SCOPE = "mmdet"
 
 MODELS = Registry("model", parent=ROOT_MODELS, scope=SCOPE, locations=["hydrareg_zoo.mmdet.models"])
 TASK_UTILS = Registry(
-    "task util", parent=ROOT_TASK_UTILS, scope=SCOPE,
+    "task util",
+    parent=ROOT_TASK_UTILS,
+    scope=SCOPE,
     locations=["hydrareg_zoo.mmdet.models.task_modules"],
 )
 TRANSFORMS = Registry(
     "transform", parent=ROOT_TRANSFORMS, scope=SCOPE, locations=["hydrareg_zoo.mmdet.transforms"]
 )
-DATASETS = Registry(
-    "dataset", parent=ROOT_DATASETS, scope=SCOPE, locations=["hydrareg_zoo.mmdet.datasets"]
-)
+DATASETS = Registry("dataset", parent=ROOT_DATASETS, scope=SCOPE, locations=["hydrareg_zoo.mmdet.datasets"])

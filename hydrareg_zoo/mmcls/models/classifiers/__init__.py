@@ -1,0 +1,5 @@
+"""mmcls classifiers."""
+
+from .image import ImageClassifier
+
+__all__ = ["ImageClassifier"]

@@ -1,0 +1,5 @@
+"""mmcls heads."""
+
+from .linear_head import LinearClsHead
+
+__all__ = ["LinearClsHead"]

@@ -1,0 +1,5 @@
+"""mmcls necks."""
+
+from .gap import GlobalAveragePooling
+
+__all__ = ["GlobalAveragePooling"]

@@ -1,0 +1,5 @@
+"""mmdet backbones."""
+
+from .csp_darknet import CSPDarknet
+
+__all__ = ["CSPDarknet"]

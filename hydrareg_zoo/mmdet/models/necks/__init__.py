@@ -1,0 +1,6 @@
+"""mmdet necks."""
+
+from .fpn import FPN
+from .yolox_pafpn import YOLOXPAFPN
+
+__all__ = ["FPN", "YOLOXPAFPN"]

@@ -1,0 +1,35 @@
+"""``run_task``: what ``run.py`` does with a composed config (build ``cfg.task``, save its figures)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from hydrareg import instantiate
+from hydrareg.summary import write_result
+
+from .registry import TASKS
+
+log = logging.getLogger(__name__)
+
+
+def run_task(cfg: DictConfig) -> dict[str, Any]:
+    """Build ``cfg.task`` from TASKS with the whole config, write ``result.json``, return the figures."""
+    output_dir, overrides = _job_context()
+    figures = instantiate(cfg.task, registry=TASKS, cfg=cfg, output_dir=output_dir)
+    path = write_result(output_dir, "completed", figures, overrides)
+    log.info("result written to %s", path)
+    return figures
+
+
+def _job_context() -> tuple[Path, list[str]]:
+    """The Hydra job's output dir and command-line overrides (cwd and none outside Hydra)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return Path.cwd(), []
+    hydra_cfg = HydraConfig.get()
+    return Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task)

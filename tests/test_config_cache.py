@@ -1,0 +1,130 @@
+"""The per-process config cache: same results as uncached Hydra, and edits are always seen."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
+
+from hydrareg.config_cache import CACHE, install_config_cache
+
+PRIMARY = """\
+defaults:
+  - model: small
+  - _self_
+name: ${model.type}_run
+"""
+SMALL = """\
+# @package model
+type: Small
+depth: 1
+backbone:
+  type: Base
+  width: 8
+"""
+REPLACE = """\
+# @package model
+_delete_: true
+type: Replaced
+"""
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> Path:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "config.yaml").write_text(PRIMARY)
+    (tmp_path / "model" / "small.yaml").write_text(SMALL)
+    (tmp_path / "model" / "replaced.yaml").write_text(REPLACE)
+    return tmp_path
+
+
+@pytest.fixture
+def composer(conf):
+    install_config_cache()
+    CACHE.clear()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        yield lambda *overrides: compose("config", overrides=list(overrides))
+    GlobalHydra.instance().clear()
+
+
+def touch_later(path: Path, text: str) -> None:
+    """Rewrite a file so that its mtime surely differs (coarse file-system clocks)."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text)
+    os.utime(path, ns=(before + 10_000_000, before + 10_000_000))
+
+
+def test_repeated_composes_are_served_from_the_cache_and_equal(composer):
+    first = OmegaConf.to_container(composer(), resolve=True)
+    hits = CACHE.stats.hits
+    second = OmegaConf.to_container(composer(), resolve=True)
+    assert (
+        first
+        == second
+        == {
+            "model": {"type": "Small", "depth": 1, "backbone": {"type": "Base", "width": 8}},
+            "name": "Small_run",
+        }
+    )
+    assert CACHE.stats.hits > hits and CACHE.stats.composed_hits >= 1
+
+
+def test_value_overrides_apply_on_top_of_a_cached_composition(composer):
+    composer()
+    assert composer("model.depth=5").model.depth == 5
+    assert composer().model.depth == 1  # the cached merge was not changed by the override
+    assert composer("+model.extra=1").model.extra == 1
+    assert "extra" not in composer().model
+
+
+def test_results_are_independent_objects(composer):
+    one = composer()
+    one.model.depth = 99
+    assert composer().model.depth == 1
+
+
+def test_delete_still_replaces_with_the_cache(composer):
+    composer()
+    assert OmegaConf.to_container(composer("model=replaced").model) == {"type": "Replaced"}
+
+
+def test_an_edited_file_is_read_again(composer, conf):
+    assert composer().model.depth == 1
+    touch_later(conf / "model" / "small.yaml", SMALL.replace("depth: 1", "depth: 2"))
+    assert composer().model.depth == 2
+
+
+def test_an_edited_primary_config_is_read_again(composer, conf):
+    assert composer().name == "Small_run"
+    touch_later(conf / "config.yaml", PRIMARY.replace("_run", "_edited"))
+    assert composer().name == "Small_edited"
+
+
+def test_a_new_option_file_is_found(composer, conf):
+    composer()
+    (conf / "model" / "large.yaml").write_text(textwrap.dedent(SMALL).replace("Small", "Large"))
+    assert composer("model=large").model.type == "Large"
+
+
+def test_a_config_stored_again_in_the_config_store_is_seen(composer):
+    store = ConfigStore.instance()
+    store.store(group="model", name="stored", node={"type": "First"}, package="model")
+    assert composer("model=stored").model.type == "First"
+    store.store(group="model", name="stored", node={"type": "Second"}, package="model")
+    assert composer("model=stored").model.type == "Second"
+
+
+def test_installing_twice_wraps_once():
+    from hydra._internal.core_plugins.file_config_source import FileConfigSource
+
+    install_config_cache()
+    wrapped = FileConfigSource.load_config
+    install_config_cache()
+    assert FileConfigSource.load_config is wrapped
