@@ -143,9 +143,7 @@ class ConversionError(HydraregError, ValueError):
         self.file = file
         self.line = line
         where = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
-        super().__init__(
-            where + message, config_path=config_path, registry=registry, details=details
-        )
+        super().__init__(where + message, config_path=config_path, registry=registry, details=details)
         self.message = message
 
     def __reduce__(self):  # keep file and line across pickling, without repeating the prefix

@@ -89,9 +89,7 @@ def with_changes(**changes: object) -> dict:
     return result
 
 
-def test_bases_become_a_defaults_list_and_compose_to_mmengines_dict(
-    converted, tmp_path: Path
-) -> None:
+def test_bases_become_a_defaults_list_and_compose_to_mmengines_dict(converted, tmp_path: Path) -> None:
     compose_ = converted({**BASES, "faster_rcnn/plain.py": BASE_LIST})
     assert_same(compose_("faster_rcnn/plain"), BASE_RESULT)
     text = read_yaml(tmp_path / "out", "faster_rcnn/plain")
@@ -139,9 +137,7 @@ def test_chains_and_several_bases_in_one_directory(converted) -> None:
     }
     compose_ = converted(files)
     assert_same(compose_("exp/c"), {"x": {"a": 1, "b": [2], "c": 3}, "y": 1})
-    assert_same(
-        compose_("exp/d"), {"x": {"a": 1, "b": [2], "c": 3}, "y": 1, "e": "e", "f": "f", "z": 3}
-    )
+    assert_same(compose_("exp/d"), {"x": {"a": 1, "b": [2], "c": 3}, "y": 1, "e": "e", "f": "f", "z": 3})
     assert_same(compose_("exp/g"), {"h": 1})  # a diamond through a base with no keys
 
 
@@ -235,10 +231,7 @@ def test_edits_of_the_bases_are_written_out(converted, tmp_path: Path) -> None:
     assert_same(compose_("exp/track"), expected)
     document = yaml.safe_load(read_yaml(tmp_path / "out", "exp/track"))
     # runtime.py defines log_level, which this config removes: its content is written here instead
-    assert (
-        "/_base_/runtime" not in document["defaults"]
-        and "/_base_/models/faster" in document["defaults"]
-    )
+    assert "/_base_/runtime" not in document["defaults"] and "/_base_/models/faster" in document["defaults"]
     assert document["model"]["_delete_"] is True
 
 
@@ -274,9 +267,7 @@ def test_python_expressions_are_evaluated_when_converting(converted) -> None:
 
 def test_package_bases_scope_and_location(converted, tmp_path: Path) -> None:
     files = {
-        "ext/configs/_base_/runtime.py": (
-            "default_scope = 'ext'\nhooks = dict(timer=dict(type='Timer'))\n"
-        ),
+        "ext/configs/_base_/runtime.py": ("default_scope = 'ext'\nhooks = dict(timer=dict(type='Timer'))\n"),
         "ext/configs/_base_/data.py": "_base_ = './runtime.py'\npipeline = [dict(type='Load')]\n",
         "mine/cls.py": "_base_ = ['ext::_base_/data.py']\nmodel = dict(type='mine.Net')\n",
     }
@@ -342,14 +333,10 @@ def test_integer_keys_types_and_special_strings(converted, tmp_path: Path) -> No
 
 def test_predefined_variables(converted, tmp_path: Path) -> None:
     files = {
-        "exp/a.py": (
-            "work_dir = './work_dirs/{{ fileBasenameNoExtension }}'\nroot = '{{ fileDirname }}/'\n"
-        )
+        "exp/a.py": ("work_dir = './work_dirs/{{ fileBasenameNoExtension }}'\nroot = '{{ fileDirname }}/'\n")
     }
     result = converted(files)("exp/a")
-    assert_same(
-        result, {"work_dir": "./work_dirs/a", "root": f"{(tmp_path / 'configs/exp').as_posix()}/"}
-    )
+    assert_same(result, {"work_dir": "./work_dirs/a", "root": f"{(tmp_path / 'configs/exp').as_posix()}/"})
 
 
 def test_comments_and_source_order_are_kept(convert) -> None:
@@ -367,10 +354,7 @@ def test_comments_and_source_order_are_kept(convert) -> None:
         }
     )
     text = read_yaml(out, "a")
-    assert (
-        "# model settings\nmodel:\n  type: Net  # the detector\n  # backbone settings\n  backbone:"
-        in text
-    )
+    assert "# model settings\nmodel:\n  type: Net  # the detector\n  # backbone settings\n  backbone:" in text
     assert text.index("zeta:") < text.index("alpha:")
 
 
@@ -390,12 +374,8 @@ def test_failures_are_reported_and_the_rest_converts(convert, capsys) -> None:
     assert all(isinstance(e, ConversionError) for e in failed.values())
     assert failed["import.py"].line == 2 and "import of 'os'" in str(failed["import.py"])
     assert failed["child.py"].line == 1 and "import.py" in str(failed["child.py"])
-    assert failed["lambda.py"].line == 1 and "at z.fn: YAML cannot express it" in str(
-        failed["lambda.py"]
-    )
-    assert failed["reserved.py"].line == 1 and "'defaults' is reserved by Hydra" in str(
-        failed["reserved.py"]
-    )
+    assert failed["lambda.py"].line == 1 and "at z.fn: YAML cannot express it" in str(failed["lambda.py"])
+    assert failed["reserved.py"].line == 1 and "'defaults' is reserved by Hydra" in str(failed["reserved.py"])
 
 
 def test_cli_exit_status_and_summary(tmp_path: Path, capsys) -> None:
@@ -414,9 +394,7 @@ def test_cli_exit_status_and_summary(tmp_path: Path, capsys) -> None:
 
 
 def test_single_file_keeps_the_tree_layout(tmp_path: Path) -> None:
-    src = write_tree(
-        tmp_path / "configs", {**BASES, "faster_rcnn/x.py": BASE_LIST + "max_epochs = 1\n"}
-    )
+    src = write_tree(tmp_path / "configs", {**BASES, "faster_rcnn/x.py": BASE_LIST + "max_epochs = 1\n"})
     assert cli_main(["convert", str(src / "faster_rcnn/x.py"), str(tmp_path / "out"), "-q"]) == 0
     assert_same(compose(tmp_path / "out", "faster_rcnn/x"), with_changes(max_epochs=1))
     assert not (tmp_path / "out/faster_rcnn/other.yaml").exists()
@@ -454,9 +432,7 @@ def test_a_hydra_app_runs_a_converted_config_with_overrides(converted, tmp_path:
         "train_dataloader.batch_size=8",
         "hydra.run.dir=" + str(tmp_path / "run"),
     ]
-    done = subprocess.run(
-        command + overrides, capture_output=True, text=True, check=True, cwd=tmp_path
-    )
+    done = subprocess.run(command + overrides, capture_output=True, text=True, check=True, cwd=tmp_path)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["model"]["backbone"] == {"type": "Swin", "depths": [2, 2, 6, 2]}
     assert result["train_dataloader"]["batch_size"] == 8

@@ -29,9 +29,7 @@ def test_update_merges_nested_dicts() -> None:
 
 def test_plain_dict_update_stays_shallow() -> None:
     d = AttrDict()
-    dict.__setitem__(
-        d, "p", {"a": {"b": 1, "c": 2}}
-    )  # a plain dict inside, as setdefault leaves it
+    dict.__setitem__(d, "p", {"a": {"b": 1, "c": 2}})  # a plain dict inside, as setdefault leaves it
     d.update(p=dict(a=dict(b=5)))
     assert d["p"] == {"a": {"b": 5}}
 
@@ -54,7 +52,5 @@ def test_merge_honours_delete() -> None:
 
 def test_plain_is_plain_all_the_way_down() -> None:
     value = plain(AttrDict(a=[dict(b=(1, dict(c=2)))]))
-    assert (
-        type(value) is dict and type(value["a"][0]) is dict and type(value["a"][0]["b"][1]) is dict
-    )
+    assert type(value) is dict and type(value["a"][0]) is dict and type(value["a"][0]["b"][1]) is dict
     assert type(value["a"][0]["b"]) is tuple

@@ -25,9 +25,7 @@ CASES = [
 def test_model_matches_hydra(tmp_path: Path, first: dict[str, Any], second: dict[str, Any]) -> None:
     (tmp_path / "first.yaml").write_text("# @package _global_\n" + yaml.safe_dump(first))
     body = {"defaults": ["/first", "_self_"], **second}
-    (tmp_path / "second.yaml").write_text(
-        "# @package _global_\n" + yaml.safe_dump(body, sort_keys=False)
-    )
+    (tmp_path / "second.yaml").write_text("# @package _global_\n" + yaml.safe_dump(body, sort_keys=False))
     assert_same(compose_file(first, second, []), compose(tmp_path, "second"))
 
 

@@ -23,9 +23,7 @@ SAMPLE_SIZE = 40
 
 def _delete_in_mappings(value: Any) -> bool:
     """MMEngine left ``_delete_`` in a mapping: hydrareg drops it by design, so it cannot match."""
-    return isinstance(value, dict) and (
-        "_delete_" in value or any(map(_delete_in_mappings, value.values()))
-    )
+    return isinstance(value, dict) and ("_delete_" in value or any(map(_delete_in_mappings, value.values())))
 
 
 def _sample(corpus: Path) -> list[str]:
@@ -37,11 +35,7 @@ def _sample(corpus: Path) -> list[str]:
     with gzip.open(corpus / "goldens-mmdet.jsonl.gz", "rt", encoding="utf-8") as f:
         goldens = [json.loads(line) for line in f]
     scored = sorted(
-        (
-            g
-            for g in goldens
-            if g["role"] in ("leaf", "base") and g["status"] == "ok" and g["expressible"]
-        ),
+        (g for g in goldens if g["role"] in ("leaf", "base") and g["status"] == "ok" and g["expressible"]),
         key=lambda g: g["path"],
     )
     scored = [g for g in scored if not _delete_in_mappings(g["cfg"])]

@@ -69,9 +69,7 @@ def test_merge_rules(tmp_path: Path) -> None:
         "loader",
         "lr",
     ]  # bases first, then new keys
-    assert (
-        loaded.own["model"]["backbone"]["norm"]["_delete_"] is True
-    )  # the writer still sees the source
+    assert loaded.own["model"]["backbone"]["norm"]["_delete_"] is True  # the writer still sees the source
     assert [b.ref for b in loaded.bases] == ["../base/model.py", "../base/data.py"]
 
 
@@ -163,9 +161,7 @@ def test_package_bases_get_a_scope(tmp_path: Path) -> None:
             _base_ = 'ext::_base_/rt.py'
             """,
     }
-    loaded = load(
-        tmp_path, files, "mine/exp.py", package_roots={"ext": str(tmp_path / "ext/configs")}
-    )
+    loaded = load(tmp_path, files, "mine/exp.py", package_roots={"ext": str(tmp_path / "ext/configs")})
     assert_same(
         plain(loaded.result),
         {
@@ -223,9 +219,7 @@ def test_package_next_to_an_installed_tree(tmp_path: Path) -> None:
         ({"a.py": "_base_ = [1]\n"}, 1, "must be file paths"),
     ],
 )
-def test_errors_name_the_file_and_line(
-    tmp_path: Path, files: dict[str, str], line: int, words: str
-) -> None:
+def test_errors_name_the_file_and_line(tmp_path: Path, files: dict[str, str], line: int, words: str) -> None:
     with pytest.raises(ConversionError) as info:
         load(tmp_path, files, "a.py")
     assert info.value.file == str(tmp_path / "a.py") and info.value.line == line

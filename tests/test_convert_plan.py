@@ -12,9 +12,7 @@ def doc(out: Path, name: str) -> dict:
     return yaml.safe_load(read_yaml(out, name))
 
 
-def test_removing_a_top_level_key_opens_up_the_base_that_brings_it(
-    converted, tmp_path: Path
-) -> None:
+def test_removing_a_top_level_key_opens_up_the_base_that_brings_it(converted, tmp_path: Path) -> None:
     files = {
         "grand.py": "g = 1\nkeep = dict(a=1)\n",
         "base.py": "_base_ = './grand.py'\nb = 2\n",
@@ -35,8 +33,7 @@ def test_a_mapping_that_becomes_a_list(converted, tmp_path: Path) -> None:
         "base1.py": "x = dict(a=1)\n",
         "base2.py": "model = dict(neck=dict(type='FPN'), head=1)\n",
         "child.py": (
-            "_base_ = ['./base1.py', './base2.py']\n"
-            "x = [1, 2]\nmodel = dict(neck=[dict(type='A')])\n"
+            "_base_ = ['./base1.py', './base2.py']\nx = [1, 2]\nmodel = dict(neck=[dict(type='A')])\n"
         ),
     }
     compose_ = converted(files)
@@ -64,17 +61,13 @@ def test_references_that_cannot_be_interpolations(converted, tmp_path: Path) -> 
         "child.py": "_base_ = './base.py'\nx = _base_.d['a-b']\nmodel = dict(sub=_base_.model)\n",
     }
     compose_ = converted(files)
-    assert_same(
-        compose_("child"), {"d": {"a-b": 1}, "model": {"depth": 50, "sub": {"depth": 50}}, "x": 1}
-    )
+    assert_same(compose_("child"), {"d": {"a-b": 1}, "model": {"depth": 50, "sub": {"depth": 50}}, "x": 1})
     document = doc(tmp_path / "out", "child")
     assert document["x"] == 1  # 'a-b' is no interpolation key
     assert document["model"]["sub"] == {"depth": 50}  # ${model} inside model would be a cycle
 
 
 def test_two_files_that_would_share_a_yaml_name(convert) -> None:
-    report, _ = convert(
-        {"a.py": "x = 1\n", "a.yaml": "y: 2\n", "b.py": "_base_ = ['a.py', 'a.yaml']\n"}
-    )
+    report, _ = convert({"a.py": "x = 1\n", "a.yaml": "y: 2\n", "b.py": "_base_ = ['a.py', 'a.yaml']\n"})
     messages = [str(e) for e in report.failed.values()]
     assert any("converts to a.yaml, like" in m for m in messages)

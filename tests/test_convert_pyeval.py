@@ -102,9 +102,7 @@ def test_a_main_guard_does_not_run() -> None:
 
 
 def test_base_is_edited_in_place_with_configdict_semantics() -> None:
-    base = AttrDict(
-        model=dict(type="A", head=dict(n=80, loss=dict(w=1.0)), pre=dict(x=1)), lst=[1, 2]
-    )
+    base = AttrDict(model=dict(type="A", head=dict(n=80, loss=dict(w=1.0)), pre=dict(x=1)), lst=[1, 2])
     ns = run(
         """
         detector = _base_.model
@@ -130,9 +128,7 @@ def test_base_is_edited_in_place_with_configdict_semantics() -> None:
 def test_references_are_recorded_per_slot() -> None:
     namespace: dict[str, Any] = {"_base_": AttrDict(lr=0.1, model=dict(depth=50))}
     evaluator = Evaluator("cfg.py", namespace)
-    evaluator.run(
-        ast.parse("x = 1\nd = dict(a=x, b=_base_.model['depth'], c=x + 1)\ny = x\nl = [x, 2]")
-    )
+    evaluator.run(ast.parse("x = 1\nd = dict(a=x, b=_base_.model['depth'], c=x + 1)\ny = x\nl = [x, 2]"))
     slots = {key: target for (_container, key), (target, _value) in evaluator.references.items()}
     assert slots["a"] == ("x",) and slots["b"] == ("model", "depth") and "c" not in slots
     assert slots["y"] == ("x",) and slots[0] == ("x",)

@@ -95,15 +95,11 @@ def test_layout() -> None:
         "# the end\n"
     )
     assert_same(
-        OmegaConf.to_container(
-            OmegaConf.create(text.split("defaults:")[0] + text.split("_self_\n")[1])
-        ),
+        OmegaConf.to_container(OmegaConf.create(text.split("defaults:")[0] + text.split("_self_\n")[1])),
         content,
     )
 
 
 def test_long_lists_go_to_block_style() -> None:
-    text = render(
-        {"keys": ["img_id", "img_path", "ori_shape", "img_shape", "scale_factor"] * 3}, []
-    )
+    text = render({"keys": ["img_id", "img_path", "ori_shape", "img_shape", "scale_factor"] * 3}, [])
     assert text.count("\n  - ") == 15

@@ -104,9 +104,7 @@ def _notes(node: Node) -> list[str]:
 def _config_files(directory: str) -> list[str]:
     found = []
     for folder, subfolders, files in os.walk(directory):
-        subfolders[:] = sorted(
-            d for d in subfolders if not d.startswith(".") and d != "__pycache__"
-        )
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d != "__pycache__")
         found += [os.path.join(folder, f) for f in sorted(files) if f.endswith(_SUFFIX)]
     return found
 
@@ -147,9 +145,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read NAME::path bases from DIR (the package's configs directory, or a directory with "
         ".mim/configs); by default the package next to the converted one, or the installed one",
     )
-    parser.add_argument(
-        "-q", "--quiet", action="store_true", help="print only failures and the summary"
-    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
 
 
 def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:

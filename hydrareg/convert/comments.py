@@ -13,9 +13,7 @@ Path = tuple[Any, ...]
 __all__ = ["KeyComments", "SourceComments"]
 
 # lint and formatter pragmas say nothing to a reader of the YAML
-_PRAGMA = re.compile(
-    r"\s*(noqa\b.*|(yapf|type|fmt|pylint|isort|flake8|pragma|mypy)\s*:.*)$", re.IGNORECASE
-)
+_PRAGMA = re.compile(r"\s*(noqa\b.*|(yapf|type|fmt|pylint|isort|flake8|pragma|mypy)\s*:.*)$", re.IGNORECASE)
 
 
 def _clean(comment: str) -> str:
@@ -80,9 +78,7 @@ class SourceComments:
         With ``line`` None: everything after ``after`` (the file's closing comments).
         """
         rows = sorted(
-            r
-            for r in self.own_line
-            if r > after and (line is None or r < line) and r not in self.claimed
+            r for r in self.own_line if r > after and (line is None or r < line) and r not in self.claimed
         )
         self.claimed.update(rows)
         block: list[str | None] = []

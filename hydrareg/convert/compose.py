@@ -75,9 +75,7 @@ def devalue(value: Any, merged: bool = False) -> Any:
     return value
 
 
-def compose_file(
-    acc: dict[Any, Any], content: dict[Any, Any], conflicts: list[Interp]
-) -> dict[Any, Any]:
+def compose_file(acc: dict[Any, Any], content: dict[Any, Any], conflicts: list[Interp]) -> dict[Any, Any]:
     """``acc`` with one more file merged in, as the hook does: ``_delete_`` nodes replace.
 
     ``acc`` is not modified (unchanged subtrees are shared). Interpolations in ``acc`` that the file
@@ -125,15 +123,11 @@ def _merge(
 ) -> dict[Any, Any]:
     out = dict(dest)
     for key, new in src.items():
-        out[key] = (
-            new if key not in out else _merge_value(out[key], new, (*path, key), root, conflicts)
-        )
+        out[key] = new if key not in out else _merge_value(out[key], new, (*path, key), root, conflicts)
     return out
 
 
-def _merge_value(
-    old: Any, new: Any, path: Path, root: dict[Any, Any], conflicts: list[Interp]
-) -> Any:
+def _merge_value(old: Any, new: Any, path: Path, root: dict[Any, Any], conflicts: list[Interp]) -> Any:
     if isinstance(new, dict):
         if isinstance(old, dict):
             return _merge(old, new, path, root, conflicts)
@@ -147,9 +141,7 @@ def _merge_value(
     if isinstance(new, (list, tuple)):
         if isinstance(old, dict):
             raise ComposeError(path, "a list cannot be merged onto a mapping")
-        if isinstance(old, Interp) and isinstance(
-            get_path(root, old.target, _MISSING), (dict, Interp)
-        ):
+        if isinstance(old, Interp) and isinstance(get_path(root, old.target, _MISSING), (dict, Interp)):
             conflicts.append(old)
     return new
 

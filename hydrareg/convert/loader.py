@@ -77,9 +77,7 @@ class Loader:
     """Loads config files (each once) and finds the files that ``_base_`` entries name."""
 
     def __init__(self, package_roots: Mapping[str, str] | None = None) -> None:
-        self.package_roots = {
-            name: os.path.abspath(path) for name, path in (package_roots or {}).items()
-        }
+        self.package_roots = {name: os.path.abspath(path) for name, path in (package_roots or {}).items()}
         self._done: dict[str, LoadedConfig | ConversionError] = {}
         self._loading: list[str] = []
 
@@ -134,9 +132,7 @@ class Loader:
         try:
             module = ast.parse(text, filename=path)
         except SyntaxError as error:
-            raise ConversionError(
-                f"syntax error: {error.msg}", file=path, line=error.lineno
-            ) from None
+            raise ConversionError(f"syntax error: {error.msg}", file=path, line=error.lineno) from None
         base_stmt = next((s for s in module.body if _assigns_base(s)), None)
         refs = [] if base_stmt is None else _base_entries(base_stmt, path)
         bases = [self._resolve(ref, path, base_stmt.lineno) for ref in refs]  # type: ignore[union-attr]
@@ -211,9 +207,7 @@ class Loader:
         except _MergeTypeError as error:
             raise ConversionError(str(error), file=path, line=lines.get(error.key)) from None
         result = {key: value for key, value in merged.items() if not str(key).startswith("__")}
-        return LoadedConfig(
-            path, bases, result, snapshot, references, lines=lines, notes=notes, **extra
-        )
+        return LoadedConfig(path, bases, result, snapshot, references, lines=lines, notes=notes, **extra)
 
     # -- bases ----------------------------------------------------------------------------------
     def _resolve(self, ref: str, filename: str, line: int | None) -> BaseRef:
@@ -423,9 +417,7 @@ def _substitute_base_references(
         return out
     if isinstance(value, (list, tuple)):
         return type(value)(
-            _substitute_base_references(
-                item, placeholders, base_tree, path, references, (*where, i)
-            )
+            _substitute_base_references(item, placeholders, base_tree, path, references, (*where, i))
             for i, item in enumerate(value)
         )
     return copy.deepcopy(value)
@@ -456,9 +448,7 @@ class _SlotPaths:
             self._walk(item, (*where, key), stack, budget)
         stack.discard(id(value))
 
-    def _slot_paths(
-        self, slot: tuple[int, Any], value: Any = None, check: bool = False
-    ) -> list[Path]:
+    def _slot_paths(self, slot: tuple[int, Any], value: Any = None, check: bool = False) -> list[Path]:
         cid, key = slot
         container = self.containers.get(cid)
         if container is None:

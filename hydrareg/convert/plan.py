@@ -110,10 +110,7 @@ class Planner:
         return node
 
     def _name(self, path: str, scope: str | None) -> str:
-        if scope is None:
-            top = self.root
-        else:
-            top = self.loader.package_configs(scope, path, None, f"{scope}::")
+        top = self.root if scope is None else self.loader.package_configs(scope, path, None, f"{scope}::")
         rel = os.path.relpath(path, top)
         if rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
             where = "the converted directory" if scope is None else f"package {scope!r}'s configs"
@@ -131,9 +128,7 @@ class Planner:
             if node.error is None and not node.planned:
                 failed = next((b for b in node.bases if b.error is not None), None)
                 if failed is not None:
-                    node.error = ConversionError(
-                        f"base {failed.name} cannot be converted", file=node.path
-                    )
+                    node.error = ConversionError(f"base {failed.name} cannot be converted", file=node.path)
                     continue
                 try:
                     self._plan(node)
@@ -177,9 +172,7 @@ class Planner:
         found: dict[Path, Interp] = {}
         assert node.loaded is not None
         for where, target in node.loaded.references.items():
-            if not target or not all(
-                isinstance(p, str) and _IDENTIFIER.fullmatch(p) for p in target
-            ):
+            if not target or not all(isinstance(p, str) and _IDENTIFIER.fullmatch(p) for p in target):
                 continue
             if target[: len(where)] == where or where[: len(target)] == target:
                 continue
@@ -236,17 +229,13 @@ class Planner:
                 acc = self._replay(acc, entry, raw, conflicts)
         return acc
 
-    def _replay(
-        self, acc: dict[Any, Any], node: Node, raw: bool, conflicts: list[Interp]
-    ) -> dict[Any, Any]:
+    def _replay(self, acc: dict[Any, Any], node: Node, raw: bool, conflicts: list[Interp]) -> dict[Any, Any]:
         for entry in node.entries:
             acc = self._replay(acc, entry, raw, conflicts)
         try:
             return compose_file(acc, self._content(node, raw), conflicts)
         except ComposeError as error:
-            raise ConversionError(
-                f"the bases cannot be composed in Hydra: {error}", file=node.path
-            ) from None
+            raise ConversionError(f"the bases cannot be composed in Hydra: {error}", file=node.path) from None
 
     def _verify(self, node: Node) -> None:
         """Compose ``node`` with its interpolations; drop those that miss MMEngine's values."""
@@ -310,9 +299,7 @@ class _Patch:
     def root(self) -> dict[Any, Any]:
         return self.merge(self.below, self.node.result, self.own, ())
 
-    def merge(
-        self, below: dict[Any, Any], result: dict[Any, Any], own: Any, path: Path
-    ) -> dict[Any, Any]:
+    def merge(self, below: dict[Any, Any], result: dict[Any, Any], own: Any, path: Path) -> dict[Any, Any]:
         """Keys that turn ``below`` into ``result`` by Hydra's merge (``own``: order, more keys)."""
         out: dict[Any, Any] = {}
         for key in _ordered(result, own):
@@ -326,19 +313,13 @@ class _Patch:
                 out[key] = interp
             elif mine is _MISSING and same(old, new):
                 continue
-            elif (
-                isinstance(new, dict)
-                and isinstance(old, dict)
-                and not _must_replace(old, new, mine)
-            ):
+            elif isinstance(new, dict) and isinstance(old, dict) and not _must_replace(old, new, mine):
                 out[key] = self.merge(old, new, mine, where)
             else:
                 out[key] = self.full(new, mine, where, replace=isinstance(new, dict))
         return out
 
-    def full(
-        self, value: Any, own: Any, path: Path, replace: bool = False, in_list: bool = False
-    ) -> Any:
+    def full(self, value: Any, own: Any, path: Path, replace: bool = False, in_list: bool = False) -> Any:
         """``value`` written out whole (interpolations where allowed, ``_delete_`` as needed)."""
         interp = self.interps.get(path)
         if interp is not None and interp.active:
@@ -354,9 +335,7 @@ class _Patch:
         if isinstance(value, (list, tuple)):
             own_items = own if isinstance(own, (list, tuple)) else ()
             return [
-                self.full(
-                    item, own_items[i] if i < len(own_items) else _MISSING, (*path, i), in_list=True
-                )
+                self.full(item, own_items[i] if i < len(own_items) else _MISSING, (*path, i), in_list=True)
                 for i, item in enumerate(value)
             ]
         return value
@@ -395,9 +374,7 @@ def _strip_leftover_delete(value: Any, notes: list[str], where: Path = ()) -> An
                 "(the base has no such key); the converted config does not"
             )
         return {
-            k: _strip_leftover_delete(v, notes, (*where, k))
-            for k, v in value.items()
-            if k != keys.DELETE
+            k: _strip_leftover_delete(v, notes, (*where, k)) for k, v in value.items() if k != keys.DELETE
         }
     return value  # nothing is merged inside lists: MMEngine's result is kept there
 

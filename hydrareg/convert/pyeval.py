@@ -46,9 +46,7 @@ class SandboxFunction:
 
     __slots__ = ("body", "defaults", "evaluator", "is_lambda", "lineno", "name", "params", "scope")
 
-    def __init__(
-        self, evaluator: Evaluator, node: ast.FunctionDef | ast.Lambda, scope: _Scope
-    ) -> None:
+    def __init__(self, evaluator: Evaluator, node: ast.FunctionDef | ast.Lambda, scope: _Scope) -> None:
         args = node.args
         if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
             evaluator.fail(
@@ -110,9 +108,7 @@ class _SafeFormatter(string.Formatter):
 
     def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
         if "." in field_name or "[" in field_name:
-            raise ValueError(
-                f"format field {field_name!r}: attribute and index access is not supported"
-            )
+            raise ValueError(f"format field {field_name!r}: attribute and index access is not supported")
         return super().get_field(field_name, args, kwargs)
 
     def format_field(self, value: Any, format_spec: str) -> Any:
@@ -142,11 +138,7 @@ def _checked_range(*args: int) -> range:
 
 
 def _checked_pow(base: Any, exp: Any, mod: Any = None) -> Any:
-    bits = (
-        exp * max(abs(base).bit_length(), 1)
-        if isinstance(base, int) and isinstance(exp, int)
-        else 0
-    )
+    bits = exp * max(abs(base).bit_length(), 1) if isinstance(base, int) and isinstance(exp, int) else 0
     if mod is None and bits > _MAX_POW_BITS:
         raise ValueError(f"{base} ** {exp} is too large")
     return pow(base, exp) if mod is None else pow(base, exp, mod)
@@ -332,15 +324,12 @@ class Evaluator:
                 raise
             except RecursionError:
                 self.fail(stmt, "evaluation recursed too deeply")
-            except (
-                Exception
-            ) as error:  # an operation on config data failed, as it would in MMEngine
+            except Exception as error:  # an operation on config data failed, as it would in MMEngine
                 raise _Failure(stmt, error) from error
 
     def _unsupported_stmt(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.With) and any(
-            isinstance(i.context_expr, ast.Call)
-            and getattr(i.context_expr.func, "id", "") == "read_base"
+            isinstance(i.context_expr, ast.Call) and getattr(i.context_expr.func, "id", "") == "read_base"
             for i in stmt.items
         ):
             self.fail(stmt, "new-style (lazy import, 'with read_base()') configs are not supported")
@@ -401,9 +390,7 @@ class Evaluator:
             elif isinstance(target, ast.Attribute):
                 obj = self.eval(target.value, scope)
                 if not isinstance(obj, AttrDict):
-                    self.fail(
-                        target, f"cannot delete attribute {target.attr!r} of a {type(obj).__name__}"
-                    )
+                    self.fail(target, f"cannot delete attribute {target.attr!r} of a {type(obj).__name__}")
                 if target.attr not in obj:
                     self.fail(target, f"cannot delete {target.attr!r}: no such key")
                 del obj[target.attr]
@@ -656,11 +643,7 @@ class Evaluator:
                 sized = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
                 if sized and len(seq) * times > _MAX_SIZE:
                     self.fail(node, "repetition result is too large")
-        if (
-            op in (operator.lshift, operator.ilshift)
-            and isinstance(right, int)
-            and right > _MAX_POW_BITS
-        ):
+        if op in (operator.lshift, operator.ilshift) and isinstance(right, int) and right > _MAX_POW_BITS:
             self.fail(node, "shift result is too large")
         if op in (operator.mod, operator.imod) and isinstance(left, str):
             _check_width(left)
@@ -724,9 +707,7 @@ class Evaluator:
             if keyword.arg is None:
                 mapping = self.eval(keyword.value, scope)
                 if not isinstance(mapping, dict):
-                    raise TypeError(
-                        f"argument after ** must be a mapping, not {type(mapping).__name__}"
-                    )
+                    raise TypeError(f"argument after ** must be a mapping, not {type(mapping).__name__}")
                 kwargs.update(dict.items(mapping))
             else:
                 kwargs[keyword.arg] = self.eval(keyword.value, scope)
@@ -756,15 +737,11 @@ class Evaluator:
             return name in _METHODS.get(type(owner), frozenset())
         return getattr(func, "__qualname__", "").startswith("_safe_str_format")
 
-    def call_function(
-        self, func: SandboxFunction, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
+    def call_function(self, func: SandboxFunction, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Call a config-defined function: bind the arguments, then run its body in a new scope."""
         params = func.params
         if len(args) > len(params):
-            raise TypeError(
-                f"{func.name}() takes {len(params)} arguments but {len(args)} were given"
-            )
+            raise TypeError(f"{func.name}() takes {len(params)} arguments but {len(args)} were given")
         bound: dict[str, Any] = dict(zip(params, args, strict=False))
         for name, value in kwargs.items():
             if name not in params or name in bound:
@@ -786,9 +763,7 @@ class Evaluator:
         return None
 
     # -- comprehensions -------------------------------------------------------------------------
-    def _comprehension(
-        self, generators: list[ast.comprehension], scope: _Scope
-    ) -> Iterator[_Scope]:
+    def _comprehension(self, generators: list[ast.comprehension], scope: _Scope) -> Iterator[_Scope]:
         inner = _Scope({}, scope)
 
         def loop(level: int, iter_scope: _Scope) -> Iterator[_Scope]:
@@ -807,9 +782,7 @@ class Evaluator:
         return loop(0, scope)
 
     def _expr_ListComp(self, node: ast.ListComp, scope: _Scope) -> list[Any]:
-        result = [
-            self.eval(node.elt, inner) for inner in self._comprehension(node.generators, scope)
-        ]
+        result = [self.eval(node.elt, inner) for inner in self._comprehension(node.generators, scope)]
         self._check_size(result, node)
         return result
 
@@ -842,19 +815,14 @@ class Evaluator:
                 node = node.value
             else:
                 break
-        if (
-            not isinstance(node, ast.Name)
-            or self._owner_scope(node.id, scope) is not self.module_scope
-        ):
+        if not isinstance(node, ast.Name) or self._owner_scope(node.id, scope) is not self.module_scope:
             return None
         chain.reverse()
         if node.id == BASE_NAME:
             return tuple(chain) or None
         return (node.id, *chain)
 
-    def _note_slot(
-        self, container: Any, key: Any, node: ast.expr, value: Any, scope: _Scope
-    ) -> None:
+    def _note_slot(self, container: Any, key: Any, node: ast.expr, value: Any, scope: _Scope) -> None:
         """Remember that ``container[key]`` was filled by a reference expression, if it was."""
         path = self.reference_path(node, scope)
         if path is not None:

@@ -101,9 +101,7 @@ def _comment_lines(block: Any, indent: int) -> list[str]:
     """``# text`` lines; None in ``block`` is a blank line, '' an empty comment line."""
     pad = " " * indent
     return [
-        ""
-        if text is None
-        else pad + "#" + (text if not text or text.startswith(" ") else " " + text)
+        "" if text is None else pad + "#" + (text if not text or text.startswith(" ") else " " + text)
         for text in block
     ]
 
@@ -125,9 +123,7 @@ class _Writer:
             self.comment(where, indent)
             self.entry(" " * indent + yaml_scalar(key) + ":", mapping[key], indent, where)
 
-    def entry(
-        self, head: str, value: Any, indent: int, path: Path, note: str | None = None
-    ) -> None:
+    def entry(self, head: str, value: Any, indent: int, path: Path, note: str | None = None) -> None:
         """``head`` (``key:`` or ``-``) followed by ``value`` inline or as an indented block."""
         note = self.trailing.get(path, note)
         tail = "" if note is None else "  #" + (note if note.startswith(" ") else " " + note)
