@@ -75,18 +75,17 @@ def convert_tree(
             continue
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         with open(destination, "w", encoding="utf-8") as f:
-            f.write(_render(node, root))
+            f.write(_render(node))
         report.written.append(node.name)
         report.notes.extend(f"{node.path}: {note}" for note in _notes(node))
     return report
 
 
-def _render(node: Node, root: str) -> str:
+def _render(node: Node) -> str:
     assert node.loaded is not None
-    if node.scope is None:
-        source = os.path.relpath(node.path, root).replace(os.sep, "/")
-    else:
-        source = f"{node.scope}::{node.name.split('/', 1)[1]}{os.path.splitext(node.path)[1]}"
+    source = os.path.relpath(node.path, node.top).replace(os.sep, "/")
+    if node.scope is not None:
+        source = f"{node.scope}::{source}"
     header = [f" Converted by `hydrareg convert` from {source}"]
     header += [f" note: {note}" for note in _notes(node)]
     return render(

@@ -49,8 +49,10 @@ class BaseRef:
 
     ref: str
     path: str
+    #: for ``pkg::path``: the package name (MMEngine's scope) and the directory ``path`` is in
     scope: str | None
     line: int | None
+    package_dir: str | None = None
 
 
 @dataclass
@@ -211,35 +213,32 @@ class Loader:
 
     # -- bases ----------------------------------------------------------------------------------
     def _resolve(self, ref: str, filename: str, line: int | None) -> BaseRef:
+        scope = directory = None
         if "::" in ref:
             scope, _, rel = ref.partition("::")
             if "::" in rel or not scope:
                 raise ConversionError(
-                    f"bad package base {ref!r}: write it as 'package::path'",
+                    f"bad package base {ref!r}: write it as 'package::path'", file=filename, line=line
+                )
+            directory = self._package_dir(scope, filename)
+            if directory is None:
+                raise ConversionError(
+                    f"base {ref!r}: cannot find the configs of package {scope!r} (not installed, not "
+                    f"next to this package); pass --package-root {scope}=DIR",
                     file=filename,
                     line=line,
                 )
-            directory = self.package_configs(scope, filename, line, ref)
             target = os.path.join(directory, rel)
         else:
-            scope = None
             target = os.path.join(os.path.dirname(filename), ref)
         target = os.path.normpath(target)
         if not os.path.isfile(target):
             raise ConversionError(f"base {ref!r}: no such file {target}", file=filename, line=line)
-        return BaseRef(ref, target, scope, line)
+        return BaseRef(ref, target, scope, line, directory)
 
-    def package_configs(self, name: str, filename: str, line: int | None, ref: str) -> str:
+    def _package_dir(self, name: str, filename: str) -> str | None:
         """Where ``name::...`` bases live: as given, next to this package, or installed."""
-        for directory in self._package_candidates(name, filename):
-            if os.path.isdir(directory):
-                return directory
-        raise ConversionError(
-            f"base {ref!r}: cannot find the configs of package {name!r} (not installed, not "
-            f"next to this package); pass --package-root {name}=DIR",
-            file=filename,
-            line=line,
-        )
+        return next((d for d in self._package_candidates(name, filename) if os.path.isdir(d)), None)
 
     def _package_candidates(self, name: str, filename: str) -> Iterator[str]:
         if name in self.package_roots:

@@ -54,6 +54,8 @@ class Node:
     name: str
     path: str
     scope: str | None
+    #: the directory the name is relative to (the converted tree, or the package's configs)
+    top: str
     loaded: LoadedConfig | None = None
     bases: list[Node] = field(default_factory=list)
     result: dict[Any, Any] = field(default_factory=dict)
@@ -80,27 +82,28 @@ class Planner:
         self._dependents: dict[int, list[Node]] = {}
 
     # -- the graph ------------------------------------------------------------------------------
-    def add(self, path: str, scope: str | None = None) -> Node:
-        """The node for ``path`` read under ``scope``, with its bases (loaded, not yet planned)."""
+    def add(self, path: str, scope: str | None = None, top: str | None = None) -> Node:
+        """The node for ``path`` read under ``scope`` (from package dir ``top``), with its bases."""
         path = os.path.abspath(path)
         key = (path, scope)
         if key in self.nodes:
             return self.nodes[key]
-        node = Node(name="", path=path, scope=scope)
+        node = Node(name="", path=path, scope=scope, top=top if scope is not None else self.root)
         self.nodes[key] = node
         try:
-            node.name = self._name(path, scope)
+            node.name = self._name(node)
             other = self.by_name.setdefault(node.name, node)
             if other is not node:
                 raise ConversionError(f"converts to {node.name}.yaml, like {other.path}", file=path)
             node.loaded = self.loader.load(path)
             for base in node.loaded.bases:
-                child = self.add(base.path, base.scope if base.scope is not None else scope)
+                if base.scope is not None:
+                    child = self.add(base.path, base.scope, base.package_dir)
+                else:
+                    child = self.add(base.path, scope, node.top)
                 if child.error is not None:
                     raise ConversionError(
-                        f"base {base.ref!r} cannot be converted: {child.error}",
-                        file=path,
-                        line=base.line,
+                        f"base {base.ref!r} cannot be converted: {child.error}", file=path, line=base.line
                     )
                 node.bases.append(child)
                 self._dependents.setdefault(id(child), []).append(node)
@@ -109,17 +112,16 @@ class Planner:
         self.order.append(node)
         return node
 
-    def _name(self, path: str, scope: str | None) -> str:
-        top = self.root if scope is None else self.loader.package_configs(scope, path, None, f"{scope}::")
-        rel = os.path.relpath(path, top)
+    def _name(self, node: Node) -> str:
+        rel = os.path.relpath(node.path, node.top)
         if rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
-            where = "the converted directory" if scope is None else f"package {scope!r}'s configs"
-            raise ConversionError(f"lies outside {where} ({top})", file=path)
+            where = "the converted directory" if node.scope is None else f"package {node.scope!r}'s configs"
+            raise ConversionError(f"lies outside {where} ({node.top})", file=node.path)
         stem, suffix = os.path.splitext(rel)
         name = (stem if suffix in _SUFFIXES else rel).replace(os.sep, "/")
         if "@" in name or " " in name:
-            raise ConversionError("a Hydra config name cannot contain '@' or spaces", file=path)
-        return name if scope is None else f"{scope}/{name}"
+            raise ConversionError("a Hydra config name cannot contain '@' or spaces", file=node.path)
+        return name if node.scope is None else f"{node.scope}/{name}"
 
     # -- planning -------------------------------------------------------------------------------
     def plan_all(self) -> None:
