@@ -378,6 +378,20 @@ def test_failures_are_reported_and_the_rest_converts(convert, capsys) -> None:
     assert failed["reserved.py"].line == 1 and "'defaults' is reserved by Hydra" in str(failed["reserved.py"])
 
 
+def test_files_hydra_cannot_name(tmp_path: Path) -> None:
+    from hydrareg.convert import convert_tree
+
+    write_tree(
+        tmp_path, {"outside.py": "x = 1\n", "src/a.py": "_base_ = '../outside.py'\n", "src/b@c.py": ""}
+    )
+    report = convert_tree(str(tmp_path / "src"), str(tmp_path / "out"))
+    failed = {Path(path).name: error for path, error in report.failed.items()}
+    assert isinstance(failed["outside.py"], ConversionError)
+    assert f"lies outside the converted directory ({tmp_path / 'src'})" in str(failed["outside.py"])
+    assert failed["a.py"].line == 1 and "base '../outside.py' cannot be converted" in str(failed["a.py"])
+    assert "a Hydra config name cannot contain '@'" in str(failed["b@c.py"])
+
+
 def test_cli_exit_status_and_summary(tmp_path: Path, capsys) -> None:
     src = write_tree(tmp_path / "src", {"a.py": "x = 1\n", "b.py": "x = (\n"})
     assert cli_main(["convert", str(src), str(tmp_path / "out")]) == 1

@@ -217,6 +217,10 @@ def test_package_next_to_an_installed_tree(tmp_path: Path) -> None:
         ),
         ({"a.py": "_base_ = 'pkg::b.py'\n"}, 1, "cannot find the configs of package 'pkg'"),
         ({"a.py": "_base_ = [1]\n"}, 1, "must be file paths"),
+        ({"a.py": "_base_ = '::b.py'\n"}, 1, "bad package base '::b.py'"),
+        ({"a.py": "x = 1\n_base_ = 'b.txt'\n", "b.txt": "x\n"}, 2, "only .py, .yaml, .yml and .json"),
+        ({"a.py": "_base_ = 'b.yaml'\n", "b.yaml": "x: [\n"}, 1, "cannot parse"),
+        ({"a.py": "_base_ = 'b.yaml'\n", "b.yaml": "- 1\n"}, 1, "does not hold a mapping"),
     ],
 )
 def test_errors_name_the_file_and_line(tmp_path: Path, files: dict[str, str], line: int, words: str) -> None:

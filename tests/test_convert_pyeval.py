@@ -153,6 +153,15 @@ def test_references_are_recorded_per_slot() -> None:
         ("x = [1][3]", 1, "IndexError"),
         ("x = {}\ny = x['k']", 2, "KeyError"),
         ("with read_base():\n    from .x import *", 1, "lazy import"),
+        ("from .base import x", 1, "relative imports (new-style, lazy import configs)"),
+        ("from copy import replace", 1, "'from copy import replace' is not supported"),
+        ("def f(*a):\n    return a", 1, "*args, **kwargs or keyword-only"),
+        ("x = 1\n@f\ndef g():\n    pass", 3, "decorated functions"),
+        ("x = 1\na, b = [1, 2, 3]", 2, "cannot unpack 3 values into 2 names"),
+        ("assert 1 > 2, 'too small'", 1, "assertion failed: too small"),
+        ("x = [1]\nx.y = 2", 2, "cannot set attribute 'y' on a list"),
+        ("x = (1).bit_length\ny = x.__self__", 2, "attribute '__self__'"),
+        ("x = sorted([3, 1], key=lambda v: -v)\ny = (lambda: 1)()\nz = dict.fromkeys", 3, "of a type"),
     ],
 )
 def test_refusals_and_errors_name_file_and_line(source: str, line: int, words: str) -> None:
