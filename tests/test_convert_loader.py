@@ -268,12 +268,14 @@ def test_comments_are_kept_by_path(tmp_path: Path) -> None:
                 # the depth
                 depth=50,  # ResNet-50
                 norm=dict(type='BN'))
+            # the edit
+            model['depth'] = 101  # deeper
             # closing remark
             """,
     }
     loaded = load(tmp_path, files, "a.py")
     assert loaded.comments.defaults == [" the bases"]
     assert loaded.comments.above[("model",)] == [" model settings"]
-    assert loaded.comments.above[("model", "depth")] == [" the depth"]
     assert loaded.comments.trailing[("model", "depth")] == " ResNet-50"
+    assert loaded.comments.above[("model", "depth")] == [" the depth", " the edit"]
     assert loaded.comments.footer == [" closing remark"]

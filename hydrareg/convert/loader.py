@@ -481,20 +481,31 @@ def _comments(
     slots: _SlotPaths,
     defined: dict[str, Any],
 ) -> KeyComments:
-    """The source's comments by config path: between statements for top-level keys, else above."""
+    """The source's comments by config path: top-level statements take what stands between them
+    and the one before (a later ``_base_.a.b = v`` or ``x['k'] = v`` gives its comments to ``a.b``
+    or ``x.k``), keys inside a statement the block just above them."""
     source = SourceComments.read(original)
     found = KeyComments()
     first_lines = {line: name for name, line in evaluator.name_lines.items() if name in defined}
+    attached: list[tuple[int, Path, list[str | None], str | None]] = []
     previous_end = 0
     for stmt in module.body:
+        where = None
+        if stmt.lineno in first_lines:
+            where = (first_lines[stmt.lineno],)
+        elif isinstance(stmt, (ast.Assign, ast.AugAssign)) and stmt is not base_stmt:
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+            where = evaluator.reference_path(target, evaluator.module_scope)
         if stmt is base_stmt:
             found.defaults = source.region(previous_end, stmt.lineno)
-        elif stmt.lineno in first_lines:
+        elif where:
             block = source.region(previous_end, stmt.lineno)
-            found.add((first_lines[stmt.lineno],), block, source.trailing(stmt.lineno))
+            attached.append((stmt.lineno, where, block, source.trailing(stmt.lineno)))
         previous_end = stmt.end_lineno or stmt.lineno
     for where, line in slots.lines(evaluator.slot_lines):
-        found.add(where, source.claim(line), source.trailing(line))
+        attached.append((line, where, source.claim(line), source.trailing(line)))
+    for _line, where, block, trailing in sorted(attached, key=lambda item: item[0]):
+        found.add(where, block, trailing)
     found.footer = source.region(previous_end, None)
     return found
 
