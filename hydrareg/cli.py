@@ -16,6 +16,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert.add_argument("src", help="a config directory or one .py config")
     convert.add_argument("outdir", help="where the Hydra config tree is written")
+    from .convert import add_arguments
+
+    add_arguments(convert)
     convert.set_defaults(run=_run_convert)
     return parser
 

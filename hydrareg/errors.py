@@ -17,6 +17,7 @@ __all__ = [
     "ConfigResolutionError",
     "ConfigTypeError",
     "ConfigValueError",
+    "ConversionError",
     "CustomImportError",
     "HydraregError",
     "RegistrationError",
@@ -120,6 +121,40 @@ class ConfigResolutionError(ConfigValueError):
 
 class CompositionError(ConfigValueError):
     """Composing config files went wrong (for example a misplaced ``_delete_``)."""
+
+
+class ConversionError(HydraregError, ValueError):
+    """An MMEngine config the converter cannot read, evaluate or express in YAML.
+
+    The message starts with ``file:line:`` (the source file, and the line when one is known), so a
+    failure in a six-deep ``_base_`` chain points at the file to look at.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        config_path: str | None = None,
+        registry: str | None = None,
+        details: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        self.file = file
+        self.line = line
+        where = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
+        super().__init__(where + message, config_path=config_path, registry=registry, details=details)
+        self.message = message
+
+    def __reduce__(self):  # keep file and line across pickling, without repeating the prefix
+        return (
+            _rebuild_conversion,
+            (type(self), self.message, self.file, self.line, self.config_path, self.details),
+        )
+
+
+def _rebuild_conversion(cls, message, file, line, config_path, details):
+    return cls(message, file=file, line=line, config_path=config_path, details=details)
 
 
 class RegistryImportError(HydraregError, ImportError):
