@@ -16,6 +16,8 @@ resources likewise when they live on disk, ConfigStore entries by the identity o
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 import os
 import pickle
@@ -39,6 +41,7 @@ class CacheStats:
     misses: int = 0
     uncacheable: int = 0
     composed_hits: int = 0
+    defaults_hits: int = 0
 
 
 def _tagged(result: Any, key: tuple[str, str, str], serial: int) -> Any:
@@ -52,6 +55,10 @@ class ConfigFileCache:
 
     def __init__(self, max_composed: int = 64) -> None:
         self._entries: dict[tuple[str, str, str], tuple[Any, bytes, int]] = {}
+        self._recipes: dict[tuple[str, str, str], Callable[[], Any]] = {}
+        self._defaults: OrderedDict[tuple[Any, ...], tuple[list[tuple[Any, ...]], bytes]] = OrderedDict()
+        # config path -> the validated version used by the defaults list being composed right now
+        self._current_tags: dict[str, Any] = {}
         self._composed: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._max_composed = max_composed
         self._serial = itertools.count()
@@ -61,7 +68,9 @@ class ConfigFileCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._recipes.clear()
             self._composed.clear()
+            self._defaults.clear()
             self.stats = CacheStats()
 
     def load(self, source: Any, config_path: str, load: Callable[[Any, str], Any]) -> Any:
@@ -84,6 +93,7 @@ class ConfigFileCache:
         serial = next(self._serial)
         with self._lock:
             self._entries[key] = (validator, blob, serial)
+            self._recipes[key] = functools.partial(_validator, source, config_path)
         self.stats.misses += 1
         return _tagged(result, key, serial)  # nobody has touched it yet: the blob is a faithful copy
 
@@ -96,11 +106,55 @@ class ConfigFileCache:
         """
         parts = []
         for default in defaults:
-            tag = getattr(repo.load_config(default.config_path), TAG, None)
+            tag = self._current_tags.get(default.config_path)
+            if tag is None:
+                tag = getattr(repo.load_config(default.config_path), TAG, None)
             if tag is None:
                 return None
             parts.append((default.config_path, default.package, default.primary, tag))
         return tuple(parts)
+
+    def is_current(self, tag: tuple[tuple[str, str, str], int]) -> bool:
+        """Whether the cache entry a result was tagged with is still the file's current version."""
+        key, serial = tag
+        entry = self._entries.get(key)
+        recipe = self._recipes.get(key)
+        if entry is None or recipe is None or entry[2] != serial:
+            return False
+        return _same(entry[0], recipe())
+
+    # -------------------------------------------------------------- defaults lists
+
+    def create_defaults_list(
+        self,
+        create: Callable[..., Any],
+        repo: Any,
+        config_name: Any,
+        overrides_list: list[Any],
+        prepend_hydra: bool,
+        skip_missing: bool,
+    ) -> Any:
+        """Hydra's ``create_defaults_list``, reused while every answer it relied on is unchanged."""
+        key = _defaults_key(repo, config_name, overrides_list, prepend_hydra, skip_missing)
+        if key is not None:
+            cached = self._defaults.get(key)
+            if cached is not None and all(_still(call, repo, self) for call in cached[0]):
+                self.stats.defaults_hits += 1
+                self._current_tags = _load_tags(cached[0])
+                return pickle.loads(cached[1])
+        recording = _RecordingRepository(repo)
+        result = create(recording, config_name, overrides_list, prepend_hydra, skip_missing)
+        self._current_tags = _load_tags(recording.calls)
+        if key is not None and recording.cacheable:
+            try:
+                blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                return result
+            with self._lock:
+                self._defaults[key] = (recording.calls, blob)
+                while len(self._defaults) > self._max_composed:
+                    self._defaults.popitem(last=False)
+        return result
 
     def get_composed(self, key: tuple[Any, ...]) -> Any | None:
         blob = self._composed.get(key)
@@ -149,6 +203,74 @@ def _validator(source: Any, config_path: str) -> Any:
     return None
 
 
+def _defaults_key(
+    repo: Any, config_name: Any, overrides_list: list[Any], prepend_hydra: bool, skip_missing: bool
+) -> tuple[Any, ...] | None:
+    lines = tuple(getattr(override, "input_line", None) for override in overrides_list)
+    if any(line is None for line in lines):
+        return None
+    sources = tuple(f"{source.scheme()}://{source.path}" for source in repo.get_sources())
+    return (config_name, lines, prepend_hydra, skip_missing, sources)
+
+
+class _RecordingRepository:
+    """Passes a config repository through and records every question asked and its answer."""
+
+    _RECORDED = ("config_exists", "group_exists", "get_group_options", "get_sources")
+
+    def __init__(self, repo: Any) -> None:
+        self._repo = repo
+        self.calls: list[tuple[Any, ...]] = []
+        self.cacheable = True
+
+    def load_config(self, config_path: str) -> Any:
+        result = self._repo.load_config(config_path)
+        tag = None if result is None else getattr(result, TAG, None)
+        if result is not None and tag is None:
+            self.cacheable = False  # came from a source the cache cannot validate
+        self.calls.append(("load_config", (config_path,), {}, tag))
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._repo, name)
+        if not callable(attribute):
+            return attribute
+        if name not in self._RECORDED:
+            self.cacheable = False
+            return attribute
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            answer = attribute(*args, **kwargs)
+            self.calls.append((name, args, kwargs, _fingerprint(answer)))
+            return answer
+
+        return recorded
+
+
+def _load_tags(calls: list[tuple[Any, ...]]) -> dict[str, Any]:
+    return {call[1][0]: call[3] for call in calls if call[0] == "load_config" and call[3] is not None}
+
+
+def _fingerprint(answer: Any) -> Any:
+    if isinstance(answer, list):
+        return (
+            tuple(answer)
+            if all(isinstance(item, str) for item in answer)
+            else tuple(f"{item.scheme()}://{item.path}" for item in answer)
+        )
+    return answer
+
+
+def _still(call: tuple[Any, ...], repo: Any, cache: ConfigFileCache) -> bool:
+    """Whether ``repo`` would answer a recorded call the same way now."""
+    name, args, kwargs, answer = call
+    if name == "load_config":
+        if answer is None:
+            return not repo.config_exists(*args)
+        return cache.is_current(answer)
+    return _fingerprint(getattr(repo, name)(*args, **kwargs)) == answer
+
+
 def _stat(path: str) -> tuple[str, int, int, int]:
     stat = os.stat(path)
     return ("file", stat.st_mtime_ns, stat.st_size, stat.st_ino)
@@ -166,7 +288,46 @@ def install_config_cache() -> bool:
         return False
     for source_type in (FileConfigSource, ImportlibResourcesConfigSource, StructuredConfigSource):
         _wrap(source_type)
+    _share_the_config_store(StructuredConfigSource)
+    _wrap_defaults_list()
     return True
+
+
+def _share_the_config_store(source_type: type) -> None:
+    """Copies of a structured source share the ConfigStore instead of deep-copying all of it.
+
+    Hydra deep-copies its config repository for every compose (``CachingConfigRepository``),
+    and with it the whole ConfigStore, Hydra's own large structured configs included. The store
+    is a process singleton whose ``load`` already returns copies, so sharing it is safe.
+    """
+    if getattr(source_type, "__deepcopy__", None) is not None:
+        return
+
+    def __deepcopy__(self: Any, memo: dict[int, Any]) -> Any:
+        clone = copy.copy(self)
+        memo[id(self)] = clone
+        return clone
+
+    source_type.__deepcopy__ = __deepcopy__
+
+
+def _wrap_defaults_list() -> None:
+    """Route the config loader's ``create_defaults_list`` through :data:`CACHE`."""
+    from hydra._internal import config_loader_impl
+
+    original = config_loader_impl.create_defaults_list
+    if getattr(original, _MARK, False):
+        return
+
+    def create_defaults_list(
+        repo: Any, config_name: Any, overrides_list: Any, prepend_hydra: bool, skip_missing: bool
+    ) -> Any:
+        return CACHE.create_defaults_list(
+            original, repo, config_name, overrides_list, prepend_hydra, skip_missing
+        )
+
+    setattr(create_defaults_list, _MARK, True)
+    config_loader_impl.create_defaults_list = create_defaults_list
 
 
 def _wrap(source_type: type) -> None:

@@ -136,16 +136,15 @@ def to_config_tree(
 
 def _tree(value: Any, path: str | None, drop: frozenset[str], dropped: list[str]) -> Any:
     kind = type(value)
-    if kind is dict or kind is ConfigDict or (kind is not str and isinstance(value, Mapping)):
-        items = {}
-        for key, item in value.items():
-            if key in drop:
+    if kind is dict or kind is ConfigDict or (kind not in _SCALARS and isinstance(value, Mapping)):
+        obj = ConfigDict(value)  # copies every item at C speed; containers are replaced below
+        if drop and not drop.isdisjoint(obj):
+            for key in drop.intersection(obj):
                 dropped.append(join_path(path, key))
-            elif type(item) in _SCALARS:  # most values: no path string to build
-                items[key] = item
-            else:
-                items[key] = _tree(item, join_path(path, key), drop, dropped)
-        obj = ConfigDict(items)
+                del obj[key]
+        for key, item in value.items():
+            if type(item) not in _SCALARS and key in obj:
+                obj[key] = _tree(item, join_path(path, key), drop, dropped)
         _set_path(obj, path)
         return obj
     if kind is list or kind is tuple:

@@ -318,3 +318,42 @@ def test_a_built_object_pickles_after_a_build_with_configdict_arguments(reg):
     cfg = to_config_tree({"type": "Part", "depth": 2}, "m")
     assert pickle.loads(pickle.dumps(cfg)) == cfg
     assert pickle.loads(pickle.dumps(cfg)).__class__ is ConfigDict
+
+
+# ---------------------------------------------------------------------------- lookup cache
+
+
+def test_builds_see_registrations_made_after_an_earlier_build(reg):
+    assert type(build_from_cfg({"type": "RootPart"}, reg["det"])).__name__ == "RootPart"
+    nearer = reg["det"].register_module(name="RootPart", module=type("DetRootPart", (Part,), {}))
+    assert type(build_from_cfg({"type": "RootPart"}, reg["det"])) is nearer
+    replacement = type("Replacement", (Part,), {})
+    reg["det"].register_module(name="RootPart", module=replacement, force=True)
+    assert type(build_from_cfg({"type": "RootPart"}, reg["det"])) is replacement
+
+
+def test_builds_see_direct_edits_of_module_dict(reg):
+    build_from_cfg({"type": "Part"}, reg["det"])
+    del reg["det"].module_dict["Part"]
+    with pytest.raises(UnknownTypeError):
+        build_from_cfg({"type": "Part"}, reg["det"])
+    reg["det"].module_dict["Part"] = Part
+    assert type(build_from_cfg({"type": "Part"}, reg["det"])) is Part
+
+
+def test_the_same_name_resolves_per_default_scope(reg):
+    reg["det"].register_module(name="Shared", module=type("DetShared", (Part,), {}))
+    reg["cls"].register_module(name="Shared", module=type("ClsShared", (Part,), {}))
+    built = [
+        type(build_from_cfg({"type": "Shared", "_scope_": scope}, reg["root"])).__name__
+        for scope in ("bdet", "bcls", "bdet")
+    ]
+    assert built == ["DetShared", "ClsShared", "DetShared"]
+
+
+def test_a_child_registry_added_later_is_found_by_prefix(reg):
+    with pytest.raises(UnknownTypeError):
+        build_from_cfg({"type": "blate.Late"}, reg["root"])
+    late = Registry("model", parent=reg["root"], scope="blate")
+    late.register_module(name="Late", module=Part)
+    assert type(build_from_cfg({"type": "blate.Late"}, reg["root"])) is Part

@@ -128,3 +128,30 @@ def test_installing_twice_wraps_once():
     wrapped = FileConfigSource.load_config
     install_config_cache()
     assert FileConfigSource.load_config is wrapped
+
+
+def test_an_edited_defaults_list_is_followed(composer, conf):
+    (conf / "backbone").mkdir()
+    (conf / "backbone" / "wide.yaml").write_text("# @package model.backbone\nwidth: 64\n")
+    assert composer().model.backbone.width == 8
+    touch_later(conf / "model" / "small.yaml", "defaults:\n  - /backbone: wide\n  - _self_\n" + SMALL)
+    assert composer().model.backbone.width == 8  # the option's own body comes after its default
+    touch_later(conf / "model" / "small.yaml", SMALL + "defaults:\n  - _self_\n  - /backbone: wide\n")
+    assert composer().model.backbone.width == 64
+
+
+def test_an_optional_default_that_appears_later_is_composed(composer, conf):
+    touch_later(
+        conf / "config.yaml", PRIMARY.replace("  - _self_", "  - optional extra: enabled\n  - _self_")
+    )
+    assert "extra" not in composer()
+    (conf / "extra").mkdir()
+    (conf / "extra" / "enabled.yaml").write_text("# @package extra\nflag: true\n")
+    assert composer().extra.flag is True
+
+
+def test_group_overrides_are_part_of_the_key(composer):
+    assert composer("model=replaced").model.type == "Replaced"
+    assert composer().model.type == "Small"
+    assert composer("model=replaced").model.type == "Replaced"
+    assert CACHE.stats.defaults_hits >= 1

@@ -46,8 +46,13 @@ def test_retinanet_with_mmcls_mobilenetv3_whose_neck_follows_out_indices(tmp_pat
     out = run(tmp_path, "model=retinanet", "backbone=mmcls_mobilenetv3", "hydra.run.dir=a").stdout
     assert "mmdet.RetinaNet" in out and "mmcls.MobileNetV3" in out and "mmdet.FPN" in out
     default = figures(tmp_path / "a")
-    run(tmp_path, "model=retinanet", "backbone=mmcls_mobilenetv3", "model.backbone.out_indices=[3,8,12]",
-        "hydra.run.dir=b")
+    run(
+        tmp_path,
+        "model=retinanet",
+        "backbone=mmcls_mobilenetv3",
+        "model.backbone.out_indices=[3,8,12]",
+        "hydra.run.dir=b",
+    )
     changed = figures(tmp_path / "b")
     # The FPN's lateral convs take whatever the chosen levels give: the model changes, and builds.
     assert changed["params"] != default["params"]
@@ -75,8 +80,13 @@ def test_the_prefixed_tracker_is_the_same_model(tracked):
     """Written with `mmdet.` on every submodule, it loads the scoped run's detector strictly
     (a differently built model would not fit) and tracks the video identically."""
     checkpoint = tracked / "scoped" / "detector.pth"
-    run(tracked, "task=track", "model=bytetrack_yolox_prefixed", f"task.checkpoint={checkpoint}",
-        "hydra.run.dir=prefixed")
+    run(
+        tracked,
+        "task=track",
+        "model=bytetrack_yolox_prefixed",
+        f"task.checkpoint={checkpoint}",
+        "hydra.run.dir=prefixed",
+    )
     scoped, prefixed = figures(tracked / "scoped"), figures(tracked / "prefixed")
     for key in ("id_switches", "recovered", "mota", "precision", "recall", "pred_tracks"):
         assert prefixed[key] == scoped[key], key
@@ -117,14 +127,23 @@ def test_a_detector_loads_the_trained_backbone_through_init_cfg(trained):
     run(trained, "model=retinanet", "backbone=mmcls_resnet18", init_cfg, "hydra.run.dir=detector")
     assert figures(trained / "detector")["model"] == "mmdet.RetinaNet"
     wrong = init_cfg.replace("prefix:backbone.", "prefix:head.")
-    failed = run(trained, "model=retinanet", "backbone=mmcls_resnet18", wrong, "hydra.run.dir=bad", check=False)
+    failed = run(
+        trained, "model=retinanet", "backbone=mmcls_resnet18", wrong, "hydra.run.dir=bad", check=False
+    )
     assert failed.returncode != 0 and "does not fit the module" in failed.stderr
 
 
 def test_a_training_sweep_tabulates_and_plots_accuracy(tmp_path):
     """The README's sweep, one epoch per job to keep the suite short."""
-    run(tmp_path, "-m", "task=train", "optim.lr=0.01,0.1", "backbone=mmcls_resnet18,mmcls_mobilenetv3",
-        "task.epochs=1", "hydra.sweep.dir=sweep")
+    run(
+        tmp_path,
+        "-m",
+        "task=train",
+        "optim.lr=0.01,0.1",
+        "backbone=mmcls_resnet18,mmcls_mobilenetv3",
+        "task.epochs=1",
+        "hydra.sweep.dir=sweep",
+    )
     with open(tmp_path / "sweep" / "summary.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 4 and all(row["status"] == "completed" for row in rows)

@@ -61,14 +61,14 @@ def build_from_cfg(
     if default_args is not None:
         for name, value in default_args.items():
             args.setdefault(name, value)
-    path = cfg._hydrareg_path if kind is ConfigDict else config_path_of(cfg)
+    path = cfg._hydrareg_path if kind is ConfigDict else None if kind is dict else config_path_of(cfg)
     scope = args.pop(keys.SCOPE, None)
     token = None if scope is None else _switch_scope(scope, registry, path)
     try:
         obj_type = args.pop(keys.TYPE)
-        obj_cls = registry._module_dict.get(obj_type) if type(obj_type) is str else None
-        if obj_cls is None or not _builds_in_own_registry(registry):
-            obj_cls = resolve_type(obj_type, registry, path)
+        obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
+        if obj_cls is None:
+            obj_cls = resolve_type(obj_type, registry, path)  # callables, and the errors
         if isinstance(obj_cls, type) and issubclass(obj_cls, ManagerMixin):
             return obj_cls.get_instance(**args)
         try:
@@ -81,12 +81,6 @@ def build_from_cfg(
     finally:
         if token is not None:
             reset_context_scope(token)
-
-
-def _builds_in_own_registry(registry: Registry) -> bool:
-    """True when the current default scope keeps builds in ``registry`` (the common case)."""
-    scope = current_scope_name()
-    return scope is None or scope in registry._scope_names
 
 
 def _checked_cfg(cfg: Any, registry: Any, default_args: Any, require_type: bool = True) -> Mapping[str, Any]:
@@ -133,12 +127,10 @@ def _switch_scope(scope: Any, registry: Registry, path: str | None) -> Any:
 def resolve_type(obj_type: Any, registry: Registry, path: str | None) -> Any:
     """The callable a ``type`` value names, looked up as a build would (default scope first)."""
     if isinstance(obj_type, str):
-        target = registry.registry_for_current_scope()
-        obj_cls = target.get(obj_type)
-        if obj_cls is None and target is not registry:
-            obj_cls = registry.get(obj_type)
+        scope = current_scope_name()
+        obj_cls = registry.lookup_for_build(obj_type, scope)
         if obj_cls is None:
-            raise unknown_type_error(obj_type, target, registry, path)
+            raise unknown_type_error(obj_type, registry._registry_for_scope(scope), registry, path)
         return obj_cls
     if callable(obj_type):
         return obj_type

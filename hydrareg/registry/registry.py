@@ -29,6 +29,61 @@ from .default_scope import DefaultScope, current_scope_name
 __all__ = ["Registry"]
 
 
+class _ModuleDict(dict):
+    """A registry's name -> object dict; any change invalidates the tree's lookup caches.
+
+    ``module_dict`` is public and live (as in MMEngine), so edits made directly to it must be
+    seen too. Reads are plain dict reads.
+    """
+
+    __slots__ = ("_tree",)
+
+    def _changed(self) -> None:
+        tree = getattr(self, "_tree", None)  # unset while unpickling
+        if tree is not None:
+            tree.version += 1
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def pop(self, *args: Any) -> Any:
+        value = super().pop(*args)
+        self._changed()
+        return value
+
+    def popitem(self) -> Any:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        value = super().setdefault(key, default)
+        self._changed()
+        return value
+
+
+class _TreeState:
+    """What all registries of one tree share: a version bumped by every change in the tree."""
+
+    __slots__ = ("version",)
+
+    def __init__(self) -> None:
+        self.version = 0
+
+
 class Registry:
     """A registry of named callables with a scope, a parent and children keyed by scope.
 
@@ -68,7 +123,11 @@ class Registry:
 
         self._name = name
         self._created_in = sys._getframe(1).f_globals.get("__name__")
-        self._module_dict: dict[str, Callable[..., Any]] = {}
+        self._tree: _TreeState = parent._tree if parent is not None else _TreeState()
+        self._module_dict = _ModuleDict()
+        self._module_dict._tree = self._tree
+        self._build_cache: dict[tuple[str | None, str], Any] = {}
+        self._build_cache_version = -1
         self._children: dict[str, Registry] = {}
         self._locations = list(locations)
         self._imported = not self._locations
@@ -169,6 +228,7 @@ class Registry:
             )
         self._children[registry.scope] = registry
         self._root._index(registry)
+        self._tree.version += 1
 
     def _index(self, registry: Registry) -> None:
         for scope in registry.scope_names:
@@ -298,6 +358,7 @@ class Registry:
                     registry=f"{self._scope}::{self._name}",
                 ) from exc
         self._imported = True
+        self._tree.version += 1
 
     def get(self, key: str) -> Callable[..., Any] | None:
         """The object registered as ``key``, or None.
@@ -348,15 +409,40 @@ class Registry:
 
     def build(self, cfg: Any, *args: Any, **kwargs: Any) -> Any:
         """Build an object from ``cfg`` with this registry's ``build_func``."""
-        return self.build_func(cfg, *args, **kwargs, registry=self)
+        if args or kwargs:
+            return self.build_func(cfg, *args, **kwargs, registry=self)
+        return self.build_func(cfg, registry=self)
 
     def registry_for_current_scope(self) -> Registry:
         """The node a build should use: the current default scope's node in this tree, else self."""
-        scope = current_scope_name()
+        return self._registry_for_scope(current_scope_name())
+
+    def _registry_for_scope(self, scope: str | None) -> Registry:
         if scope is None or scope in self._scope_names:
             return self
         node = self.find_scope(scope)
         return self if node is None else node
+
+    def lookup_for_build(self, key: str, scope: str | None) -> Callable[..., Any] | None:
+        """What a build under default scope ``scope`` finds for ``key``: the scope's registry
+        first, then this one (see :func:`~hydrareg.registry.build_from_cfg`); None if nothing.
+
+        Results are cached per registry and dropped whenever anything in the tree changes
+        (a registration, a new child registry, a lazy import, an edit of a ``module_dict``).
+        """
+        if self._build_cache_version != self._tree.version:
+            self._build_cache.clear()
+            self._build_cache_version = self._tree.version
+        obj = self._build_cache.get((scope, key))
+        if obj is not None:
+            return obj
+        target = self._registry_for_scope(scope)
+        obj = target.get(key)
+        if obj is None and target is not self:
+            obj = self.get(key)
+        if obj is not None and self._build_cache_version == self._tree.version:
+            self._build_cache[(scope, key)] = obj  # not if the lookup itself changed the tree
+        return obj
 
     @contextmanager
     def switch_scope_and_registry(self, scope: str | None) -> Iterator[Registry]:
