@@ -44,6 +44,13 @@ class CacheStats:
     defaults_hits: int = 0
 
 
+def _pickled(value: Any) -> bytes | None:
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # e.g. a structured config holding something unpicklable: never cached
+        return None
+
+
 def _tagged(result: Any, key: tuple[str, str, str], serial: int) -> Any:
     """Mark a loaded ConfigResult with the version of the cache entry it came from."""
     setattr(result, TAG, (key, serial))
@@ -81,20 +88,18 @@ class ConfigFileCache:
             return load(source, config_path)
         key = (type(source).__name__, source.path, config_path)
         entry = self._entries.get(key)
-        if entry is not None and _same(entry[0], validator):
+        unchanged = entry is not None and _same(entry[0], validator)
+        if unchanged and entry[1] is not None:
             self.stats.hits += 1
             return _tagged(pickle.loads(entry[1]), key, entry[2])
         result = load(source, config_path)
-        try:
-            blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # a structured config holding something unpicklable: never cache it
-            self.stats.uncacheable += 1
-            return result
-        serial = next(self._serial)
+        self.stats.misses += 1
+        # Keep a copy from the second load on: a process that composes once pays nothing.
+        blob = _pickled(result) if unchanged else None
+        serial = entry[2] if unchanged else next(self._serial)
         with self._lock:
             self._entries[key] = (validator, blob, serial)
             self._recipes[key] = functools.partial(_validator, source, config_path)
-        self.stats.misses += 1
         return _tagged(result, key, serial)  # nobody has touched it yet: the blob is a faithful copy
 
     # -------------------------------------------------------------- whole compositions
@@ -135,21 +140,23 @@ class ConfigFileCache:
         skip_missing: bool,
     ) -> Any:
         """Hydra's ``create_defaults_list``, reused while every answer it relied on is unchanged."""
-        key = _defaults_key(repo, config_name, overrides_list, prepend_hydra, skip_missing)
+        key, value_overrides = _defaults_key(repo, config_name, overrides_list, prepend_hydra, skip_missing)
         if key is not None:
             cached = self._defaults.get(key)
-            if cached is not None and all(_still(call, repo, self) for call in cached[0]):
+            if cached is not None and cached[1] is not None and all(_still(call, repo, self) for call in cached[0]):
                 self.stats.defaults_hits += 1
                 self._current_tags = _load_tags(cached[0])
-                return pickle.loads(cached[1])
+                result = pickle.loads(cached[1])
+                # Value overrides (lr=0.1) are not part of the key: this call's own are applied.
+                result.config_overrides = value_overrides
+                result.overrides.config_overrides = value_overrides
+                return result
         recording = _RecordingRepository(repo)
         result = create(recording, config_name, overrides_list, prepend_hydra, skip_missing)
         self._current_tags = _load_tags(recording.calls)
         if key is not None and recording.cacheable:
-            try:
-                blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:
-                return result
+            seen = key in self._defaults
+            blob = _pickled(result) if seen else None
             with self._lock:
                 self._defaults[key] = (recording.calls, blob)
                 while len(self._defaults) > self._max_composed:
@@ -164,7 +171,8 @@ class ConfigFileCache:
         return pickle.loads(blob)
 
     def put_composed(self, key: tuple[Any, ...], cfg: Any) -> None:
-        blob = pickle.dumps(cfg, protocol=pickle.HIGHEST_PROTOCOL)
+        """Keep a copy of a composition seen for the second time (``None`` marks the first)."""
+        blob = _pickled(cfg) if key in self._composed else None
         with self._lock:
             self._composed[key] = blob
             while len(self._composed) > self._max_composed:
@@ -205,12 +213,25 @@ def _validator(source: Any, config_path: str) -> Any:
 
 def _defaults_key(
     repo: Any, config_name: Any, overrides_list: list[Any], prepend_hydra: bool, skip_missing: bool
-) -> tuple[Any, ...] | None:
-    lines = tuple(getattr(override, "input_line", None) for override in overrides_list)
-    if any(line is None for line in lines):
-        return None
+) -> tuple[tuple[Any, ...] | None, list[Any]]:
+    """The key of a defaults list, and the value overrides (which do not change it).
+
+    Overrides are told apart as Hydra's ``Overrides`` does: an override of a config group that
+    exists, and whose value is not a dict, chooses options; every other one sets values.
+    """
+    choices, values = [], []
+    for override in overrides_list:
+        line = getattr(override, "input_line", None)
+        if line is None:
+            return None, values
+        if override.is_sweep_override():
+            choices.append(line)
+        elif isinstance(override.value(), dict) or not repo.group_exists(override.key_or_group):
+            values.append(override)
+        else:
+            choices.append(line)
     sources = tuple(f"{source.scheme()}://{source.path}" for source in repo.get_sources())
-    return (config_name, lines, prepend_hydra, skip_missing, sources)
+    return (config_name, tuple(choices), prepend_hydra, skip_missing, sources), values
 
 
 class _RecordingRepository:
