@@ -143,7 +143,11 @@ class ConfigFileCache:
         key, value_overrides = _defaults_key(repo, config_name, overrides_list, prepend_hydra, skip_missing)
         if key is not None:
             cached = self._defaults.get(key)
-            if cached is not None and cached[1] is not None and all(_still(call, repo, self) for call in cached[0]):
+            if (
+                cached is not None
+                and cached[1] is not None
+                and all(_still(call, repo, self) for call in cached[0])
+            ):
                 self.stats.defaults_hits += 1
                 self._current_tags = _load_tags(cached[0])
                 result = pickle.loads(cached[1])
@@ -162,6 +166,9 @@ class ConfigFileCache:
                 while len(self._defaults) > self._max_composed:
                     self._defaults.popitem(last=False)
         return result
+
+    def _still_valid(self, calls: list[tuple[Any, ...]], repo: Any) -> bool:
+        return all(_still(call, repo, self) for call in calls)
 
     def get_composed(self, key: tuple[Any, ...]) -> Any | None:
         blob = self._composed.get(key)

@@ -23,7 +23,7 @@ from omegaconf.errors import OmegaConfBaseException
 from .config_cache import CACHE
 from .merge import merge_with_deletions
 from .resolvers import import_custom_modules
-from .summary import read_result, write_result, write_summary
+from .summary import mark_failed_sweep, read_result, sweep_has_failed, write_result, write_summary
 
 __all__ = ["HydraregCallback", "composition_hook_installed", "install_composition_hook"]
 
@@ -113,7 +113,8 @@ class HydraregCallback(Callback):
     - ``on_job_start`` (the job's process) registers them again and carries out the config's
       ``custom_imports``, so joblib/loky and submitit workers see the same registry as a single
       run, whether the worker is fresh or reused.
-    - ``on_job_end`` records a failed job's ``result.json`` and rewrites the sweep summary.
+    - ``on_job_end`` records a failed job's ``result.json``; ``on_multirun_end`` writes the sweep
+      summary, and so does every job that ends after a failure (Hydra then skips the former).
     """
 
     def __init__(self, summary: bool = True, plot_metric: str | None = None) -> None:
@@ -130,20 +131,30 @@ class HydraregCallback(Callback):
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         output_dir = _hydra_value(config, "runtime.output_dir")
+        failed = False
         if output_dir:
-            record_job_result(output_dir, job_return, list(_hydra_value(config, "overrides.task") or []))
-        if self.summary and _hydra_value(config, "mode") == RunMode.MULTIRUN:
-            write_summary(_hydra_value(config, "sweep.dir"), self.plot_metric)
+            overrides = list(_hydra_value(config, "overrides.task") or [])
+            failed = record_job_result(output_dir, job_return, overrides)
+        if not self.summary or _hydra_value(config, "mode") != RunMode.MULTIRUN:
+            return
+        # Hydra skips on_multirun_end once a job has failed: from then on every job that ends
+        # rewrites the summary itself (jobs in other processes see the marker file).
+        sweep_dir = _hydra_value(config, "sweep.dir")
+        if failed:
+            mark_failed_sweep(sweep_dir)
+        if failed or sweep_has_failed(sweep_dir):
+            write_summary(sweep_dir, self.plot_metric)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         if self.summary:
             write_summary(config.hydra.sweep.dir, self.plot_metric)
 
 
-def record_job_result(output_dir: str, job_return: Any, overrides: list[str]) -> None:
+def record_job_result(output_dir: str, job_return: Any, overrides: list[str]) -> bool:
     """Write ``result.json`` for a failed job, or for a finished one whose task wrote none.
 
-    A task's own ``result.json`` is kept; a returned mapping becomes the figures.
+    A task's own ``result.json`` is kept; a returned mapping becomes the figures. True if the
+    job failed.
     """
     from hydra.core.utils import JobStatus
 
@@ -152,9 +163,11 @@ def record_job_result(output_dir: str, job_return: Any, overrides: list[str]) ->
         first_line = str(value).splitlines()[0] if str(value) else ""
         error = f"{type(value).__name__}: {first_line}"
         write_result(output_dir, "failed", overrides=overrides, error=error)
-    elif read_result(output_dir) is None:
+        return True
+    if read_result(output_dir) is None:
         figures = dict(value) if isinstance(value, Mapping) else {"return": _shown(value)}
         write_result(output_dir, "completed", figures, overrides)
+    return False
 
 
 def _shown(value: Any) -> str | None:

@@ -1,9 +1,9 @@
 """Job results and the sweep summary: ``result.json`` per job, ``summary.csv``/``.md`` (+ a plot) per sweep.
 
 A job writes ``result.json`` into its output dir (status, overrides, key figures). After a multirun
-the sweep dir gets one row per job, failed jobs included. The summary is rewritten after every
-job (under a file lock, so parallel workers do not lose each other's rows), because Hydra skips
-``on_multirun_end`` when a job failed.
+the sweep dir gets one row per job, failed jobs included. Because Hydra skips ``on_multirun_end``
+when a job failed, a failure leaves a marker in the sweep dir and from then on every job that ends
+rewrites the summary (under a file lock, so parallel workers do not lose each other's rows).
 """
 
 from __future__ import annotations
@@ -19,9 +19,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["collect_rows", "read_result", "write_result", "write_summary"]
+__all__ = [
+    "collect_rows",
+    "mark_failed_sweep",
+    "read_result",
+    "sweep_has_failed",
+    "write_result",
+    "write_summary",
+]
 
 RESULT_FILE = "result.json"
+FAILED_MARKER = ".has_failed_jobs"
 SUMMARY_CSV = "summary.csv"
 SUMMARY_MD = "summary.md"
 
@@ -103,6 +111,16 @@ def scalar_figures(rows: Sequence[Mapping[str, Any]]) -> list[str]:
             if isinstance(value, (int, float, str, bool)) or value is None:
                 names.setdefault(name, None)
     return list(names)
+
+
+def mark_failed_sweep(sweep_dir: str | os.PathLike[str]) -> None:
+    path = Path(sweep_dir) / FAILED_MARKER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
+def sweep_has_failed(sweep_dir: str | os.PathLike[str]) -> bool:
+    return (Path(sweep_dir) / FAILED_MARKER).exists()
 
 
 def write_summary(sweep_dir: str | os.PathLike[str], plot_metric: str | None = None) -> list[Path]:
