@@ -24,7 +24,6 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["CACHE", "ConfigFileCache", "install_config_cache"]
@@ -35,13 +34,18 @@ _MARK = "__hydrareg_cached__"
 TAG = "_hydrareg_version"
 
 
-@dataclass
 class CacheStats:
-    hits: int = 0
-    misses: int = 0
-    uncacheable: int = 0
-    composed_hits: int = 0
-    defaults_hits: int = 0
+    """How often each layer of the cache answered (for tests and curiosity)."""
+
+    __slots__ = ("composed_hits", "defaults_hits", "hits", "loaded_hits", "misses", "uncacheable")
+
+    def __init__(self) -> None:
+        self.hits = self.misses = self.uncacheable = 0
+        self.composed_hits = self.defaults_hits = self.loaded_hits = 0
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)}" for name in self.__slots__)
+        return f"CacheStats({fields})"
 
 
 def _pickled(value: Any) -> bytes | None:
@@ -66,6 +70,9 @@ class ConfigFileCache:
         self._defaults: OrderedDict[tuple[Any, ...], tuple[list[tuple[Any, ...]], bytes]] = OrderedDict()
         # config path -> the validated version used by the defaults list being composed right now
         self._current_tags: dict[str, Any] = {}
+        # what the last defaults list depended on (None: it could not be recorded)
+        self._last_calls: list[tuple[Any, ...]] | None = None
+        self._loaded: OrderedDict[tuple[Any, ...], tuple[list[tuple[Any, ...]], bytes]] = OrderedDict()
         self._composed: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._max_composed = max_composed
         self._serial = itertools.count()
@@ -78,6 +85,7 @@ class ConfigFileCache:
             self._recipes.clear()
             self._composed.clear()
             self._defaults.clear()
+            self._loaded.clear()
             self.stats = CacheStats()
 
     def load(self, source: Any, config_path: str, load: Callable[[Any, str], Any]) -> Any:
@@ -150,6 +158,7 @@ class ConfigFileCache:
             ):
                 self.stats.defaults_hits += 1
                 self._current_tags = _load_tags(cached[0])
+                self._last_calls = cached[0]
                 result = pickle.loads(cached[1])
                 # Value overrides (lr=0.1) are not part of the key: this call's own are applied.
                 result.config_overrides = value_overrides
@@ -158,6 +167,7 @@ class ConfigFileCache:
         recording = _RecordingRepository(repo)
         result = create(recording, config_name, overrides_list, prepend_hydra, skip_missing)
         self._current_tags = _load_tags(recording.calls)
+        self._last_calls = recording.calls if key is not None and recording.cacheable else None
         if key is not None and recording.cacheable:
             seen = key in self._defaults
             blob = _pickled(result) if seen else None
@@ -166,6 +176,35 @@ class ConfigFileCache:
                 while len(self._defaults) > self._max_composed:
                     self._defaults.popitem(last=False)
         return result
+
+    # -------------------------------------------------------------- whole configurations
+
+    def load_configuration(self, load: Callable[..., Any], loader: Any, *args: Any) -> Any:
+        """Hydra's ``load_configuration`` (config name, overrides, run mode, ...), remembered.
+
+        A multirun composes every job twice with the same arguments (the sweeper validates the
+        batch, then each job is launched); a single run composes twice as well. The result is
+        reused while everything it depended on is unchanged: the files and answers recorded for
+        its defaults list, the search path, the working directory and the environment.
+        """
+        repo = loader.repository
+        hashable = tuple(tuple(arg) if isinstance(arg, list) else arg for arg in args)
+        key = (*hashable, _sources(repo), os.getcwd(), _job_name(), frozenset(os.environ.items()))
+        cached = self._loaded.get(key)
+        if cached is not None and self._still_valid(cached[0], repo):
+            self.stats.loaded_hits += 1
+            self._loaded.move_to_end(key)
+            return pickle.loads(cached[1])
+        self._last_calls = None
+        cfg = load(loader, *args)
+        calls = self._last_calls
+        blob = None if calls is None else _pickled(cfg)
+        if blob is not None:
+            with self._lock:
+                self._loaded[key] = (calls, blob)
+                while len(self._loaded) > self._max_composed:
+                    self._loaded.popitem(last=False)
+        return cfg
 
     def _still_valid(self, calls: list[tuple[Any, ...]], repo: Any) -> bool:
         return all(_still(call, repo, self) for call in calls)
@@ -237,8 +276,18 @@ def _defaults_key(
             values.append(override)
         else:
             choices.append(line)
-    sources = tuple(f"{source.scheme()}://{source.path}" for source in repo.get_sources())
-    return (config_name, tuple(choices), prepend_hydra, skip_missing, sources), values
+    return (config_name, tuple(choices), prepend_hydra, skip_missing, _sources(repo)), values
+
+
+def _sources(repo: Any) -> tuple[str, ...]:
+    return tuple(f"{source.scheme()}://{source.path}" for source in repo.get_sources())
+
+
+def _job_name() -> Any:
+    from hydra.core.utils import JobRuntime
+
+    runtime = JobRuntime.instance()
+    return runtime.get("name") if "name" in runtime.conf else None
 
 
 class _RecordingRepository:
@@ -318,7 +367,32 @@ def install_config_cache() -> bool:
         _wrap(source_type)
     _share_the_config_store(StructuredConfigSource)
     _wrap_defaults_list()
+    _wrap_load_configuration()
     return True
+
+
+def _wrap_load_configuration() -> None:
+    """Route ``ConfigLoaderImpl.load_configuration`` through :data:`CACHE`."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    original = ConfigLoaderImpl.load_configuration
+    if getattr(original, _MARK, False):
+        return
+    parameters = ("config_name", "overrides", "run_mode", "from_shell", "validate_sweep_overrides")
+    defaults = (True, True)
+
+    def load_configuration(self: Any, *args: Any, **kwargs: Any) -> Any:
+        values = list(args) + [kwargs.pop(name) for name in parameters[len(args) :] if name in kwargs]
+        if kwargs or len(values) < 3:  # an unexpected call shape: no caching
+            return original(self, *args, **kwargs)
+        values += list(defaults[len(values) - 3 :])
+        config_name, overrides, run_mode, from_shell, validate = values
+        return CACHE.load_configuration(
+            original, self, config_name, list(overrides), run_mode, from_shell, validate
+        )
+
+    setattr(load_configuration, _MARK, True)
+    ConfigLoaderImpl.load_configuration = load_configuration
 
 
 def _share_the_config_store(source_type: type) -> None:

@@ -1134,7 +1134,7 @@ def sweep_commands(workspace: Workspace, jobs: int, out: Path) -> dict[str, list
     hydrareg_only = [
         "+task={type:bench_noop}",
         "+custom_imports=${custom_imports:hrb_tasks}",
-        "+hydra.callbacks.hydrareg._target_=hydrareg.hydra.HydraregCallback",
+        "+hydra.callbacks.hydrareg._target_=hydrareg.callbacks.HydraregCallback",
     ]
     return {
         "hydrareg run.py -m": [

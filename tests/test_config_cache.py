@@ -62,17 +62,24 @@ def touch_later(path: Path, text: str) -> None:
 
 
 def test_repeated_composes_are_served_from_the_cache_and_equal(composer):
-    """The first compose keeps nothing (a one-shot process pays nothing), the second keeps copies."""
     first = OmegaConf.to_container(composer(), resolve=True)
     second = OmegaConf.to_container(composer(), resolve=True)
-    assert (CACHE.stats.hits, CACHE.stats.composed_hits, CACHE.stats.defaults_hits) == (0, 0, 0)
     third = OmegaConf.to_container(composer(), resolve=True)
     expected = {
         "model": {"type": "Small", "depth": 1, "backbone": {"type": "Base", "width": 8}},
         "name": "Small_run",
     }
     assert first == second == third == expected
-    assert CACHE.stats.composed_hits == 1 and CACHE.stats.defaults_hits == 1
+    assert CACHE.stats.loaded_hits == 2
+
+
+def test_composes_with_new_values_reuse_the_defaults_list_and_merge(composer):
+    """Copies are kept from the second use on (a process that composes once pays nothing)."""
+    for depth in (2, 3):
+        assert composer(f"model.depth={depth}").model.depth == depth
+    assert (CACHE.stats.composed_hits, CACHE.stats.defaults_hits) == (0, 0)
+    assert composer("model.depth=4").model.depth == 4
+    assert (CACHE.stats.composed_hits, CACHE.stats.defaults_hits) == (1, 1)
 
 
 def test_value_overrides_apply_on_top_of_a_cached_composition(composer):
@@ -160,4 +167,4 @@ def test_group_overrides_are_part_of_the_key(composer):
     for _ in range(3):
         assert composer("model=replaced").model.type == "Replaced"
         assert composer().model.type == "Small"
-    assert CACHE.stats.defaults_hits >= 2
+    assert CACHE.stats.loaded_hits == 4

@@ -15,12 +15,8 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from hydrareg.hydra import (
-    composition_hook_installed,
-    install_composition_hook,
-    restore_registrations,
-    snapshot_main_registrations,
-)
+from hydrareg.callbacks import restore_registrations, snapshot_main_registrations
+from hydrareg.hydra import composition_hook_installed, install_composition_hook
 from hydrareg.registry import MODELS
 
 APPS = Path(__file__).parent / "apps"
@@ -181,3 +177,22 @@ def test_snapshot_finds_what_main_registered_and_restore_registers_it_again():
     del MODELS.module_dict["FromMain"]
     restore_registrations(snapshot)
     assert MODELS.module_dict["FromMain"] is FromMain
+
+
+# ---------------------------------------------------------------------------- saving configs
+
+
+def test_configs_are_saved_byte_identical_to_omegaconfs_yaml(tmp_path):
+    from hydrareg.hydra import _save_config, config_to_yaml
+
+    cfg = OmegaConf.create(
+        {
+            "strings": ["true", "1", "1.0", "null", "plain", "ünïcödé", "multi\nline", "${interp}", ""],
+            "numbers": [1, 1.5, -0.0, 1e-08, True, None],
+            "nested": {"list": [{"a": 1}, []], "empty": {}, 3: "int key"},
+            "missing": "???",
+        }
+    )
+    assert config_to_yaml(cfg) == OmegaConf.to_yaml(cfg)
+    _save_config(cfg, "config.yaml", tmp_path / ".hydra")
+    assert (tmp_path / ".hydra" / "config.yaml").read_text() == OmegaConf.to_yaml(cfg)
