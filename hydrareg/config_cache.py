@@ -72,7 +72,8 @@ class ConfigFileCache:
         self._current_tags: dict[str, Any] = {}
         # what the last defaults list depended on (None: it could not be recorded)
         self._last_calls: list[tuple[Any, ...]] | None = None
-        self._loaded: OrderedDict[tuple[Any, ...], tuple[list[tuple[Any, ...]], bytes]] = OrderedDict()
+        self._loaded: OrderedDict[tuple[Any, ...], tuple[list[tuple[Any, ...]], bytes | None]] = OrderedDict()
+        self._multirun = False  # a multirun was composed in this process
         self._composed: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._max_composed = max_composed
         self._serial = itertools.count()
@@ -86,6 +87,7 @@ class ConfigFileCache:
             self._composed.clear()
             self._defaults.clear()
             self._loaded.clear()
+            self._multirun = False
             self.stats = CacheStats()
 
     def load(self, source: Any, config_path: str, load: Callable[[Any, str], Any]) -> Any:
@@ -191,19 +193,23 @@ class ConfigFileCache:
         hashable = tuple(tuple(arg) if isinstance(arg, list) else arg for arg in args)
         key = (*hashable, _sources(repo), os.getcwd(), _job_name(), frozenset(os.environ.items()))
         cached = self._loaded.get(key)
-        if cached is not None and self._still_valid(cached[0], repo):
+        if cached is not None and cached[1] is not None and self._still_valid(cached[0], repo):
             self.stats.loaded_hits += 1
             self._loaded.move_to_end(key)
             return pickle.loads(cached[1])
         self._last_calls = None
         cfg = load(loader, *args)
         calls = self._last_calls
-        blob = None if calls is None else _pickled(cfg)
-        if blob is not None:
+        if calls is not None:
+            # In a multirun each job's config is composed twice: keep a copy from the first time.
+            # Otherwise from the second (a process that composes once pays nothing).
+            keep = self._multirun or cached is not None
             with self._lock:
-                self._loaded[key] = (calls, blob)
+                self._loaded[key] = (calls, _pickled(cfg) if keep else None)
                 while len(self._loaded) > self._max_composed:
                     self._loaded.popitem(last=False)
+        if _is_multirun(args):
+            self._multirun = True
         return cfg
 
     def _still_valid(self, calls: list[tuple[Any, ...]], repo: Any) -> bool:
@@ -243,9 +249,7 @@ def _validator(source: Any, config_path: str) -> Any:
         if scheme == "file":
             return _stat(os.path.join(source.path, name))
         if scheme == "pkg":
-            from importlib.resources import files
-
-            resource = files(source.path).joinpath(name)
+            resource = _package_files(source.path).joinpath(name)
             return _stat(os.fspath(resource)) if isinstance(resource, os.PathLike) else ("resource", name)
         if scheme == "structured":
             # The live store, not ``source.store``: Hydra deep-copies its sources for every compose.
@@ -279,6 +283,12 @@ def _defaults_key(
     return (config_name, tuple(choices), prepend_hydra, skip_missing, _sources(repo)), values
 
 
+def _is_multirun(args: tuple[Any, ...]) -> bool:
+    from hydra.types import RunMode
+
+    return len(args) > 2 and args[2] == RunMode.MULTIRUN
+
+
 def _sources(repo: Any) -> tuple[str, ...]:
     return tuple(f"{source.scheme()}://{source.path}" for source in repo.get_sources())
 
@@ -293,8 +303,6 @@ def _job_name() -> Any:
 class _RecordingRepository:
     """Passes a config repository through and records every question asked and its answer."""
 
-    _RECORDED = ("config_exists", "group_exists", "get_group_options", "get_sources")
-
     def __init__(self, repo: Any) -> None:
         self._repo = repo
         self.calls: list[tuple[Any, ...]] = []
@@ -308,20 +316,26 @@ class _RecordingRepository:
         self.calls.append(("load_config", (config_path,), {}, tag))
         return result
 
+    def config_exists(self, config_path: str) -> bool:
+        return self._record("config_exists", config_path)
+
+    def group_exists(self, config_path: str) -> bool:
+        return self._record("group_exists", config_path)
+
+    def get_group_options(self, *args: Any, **kwargs: Any) -> Any:
+        return self._record("get_group_options", *args, **kwargs)
+
+    def get_sources(self) -> Any:
+        return self._record("get_sources")
+
+    def _record(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        answer = getattr(self._repo, name)(*args, **kwargs)
+        self.calls.append((name, args, kwargs, _fingerprint(answer)))
+        return answer
+
     def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._repo, name)
-        if not callable(attribute):
-            return attribute
-        if name not in self._RECORDED:
-            self.cacheable = False
-            return attribute
-
-        def recorded(*args: Any, **kwargs: Any) -> Any:
-            answer = attribute(*args, **kwargs)
-            self.calls.append((name, args, kwargs, _fingerprint(answer)))
-            return answer
-
-        return recorded
+        self.cacheable = False  # a question we do not know how to replay
+        return getattr(self._repo, name)
 
 
 def _load_tags(calls: list[tuple[Any, ...]]) -> dict[str, Any]:
@@ -346,6 +360,13 @@ def _still(call: tuple[Any, ...], repo: Any, cache: ConfigFileCache) -> bool:
             return not repo.config_exists(*args)
         return cache.is_current(answer)
     return _fingerprint(getattr(repo, name)(*args, **kwargs)) == answer
+
+
+@functools.lru_cache(maxsize=64)
+def _package_files(package: str) -> Any:
+    from importlib.resources import files
+
+    return files(package)
 
 
 def _stat(path: str) -> tuple[str, int, int, int]:

@@ -31,10 +31,11 @@ def delete_markers(cfg: DictConfig, source: str | None = None) -> list[tuple[Pat
 
 
 def _markers(node: DictConfig, path: Path, source: str | None) -> Iterator[tuple[Path, bool]]:
-    if node._is_none() or node._is_missing() or node._is_interpolation():
+    content = node.__dict__["_content"]  # key -> child node; None/missing/interpolation: not a dict
+    if not isinstance(content, dict):
         return
-    if keys.DELETE in node:
-        value = node._get_node(keys.DELETE)._value()  # type: ignore[union-attr]
+    if keys.DELETE in content:
+        value = content[keys.DELETE]._value()
         where = [("file", source)] if source else ()
         if not isinstance(value, bool):
             raise CompositionError(
@@ -50,8 +51,7 @@ def _markers(node: DictConfig, path: Path, source: str | None) -> Iterator[tuple
                 details=where,
             )
         yield path, value
-    for key in node:
-        child = node._get_node(key)
+    for key, child in content.items():
         if isinstance(child, DictConfig):
             yield from _markers(child, (*path, key), source)
 

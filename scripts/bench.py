@@ -392,6 +392,19 @@ def checked(result: ProcessResult, what: str) -> ProcessResult:
 
 
 @functools.cache
+def compile_project_sources() -> None:
+    """Write the project's ``.pyc`` files, as a regular ``pip install`` does for every package.
+
+    An editable install leaves compiling to the first import, and where ``PYTHONDONTWRITEBYTECODE``
+    is set (as on these machines) that never happens: every process would compile hydrareg's
+    sources again while Hydra's come precompiled, which is not what an installed hydrareg costs.
+    """
+    import compileall
+
+    for name in ("hydrareg", "hydrareg_zoo", "hydra_plugins"):
+        compileall.compile_dir(str(REPO / name), quiet=1)
+
+
 def mmengine_available() -> bool:
     """Whether the MMEngine anchors can run (its registry and Config import)."""
     try:
@@ -1329,6 +1342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         first_call_main(args.first_call, Workspace(args.workspace))
         return 0
     started = time.perf_counter()
+    compile_project_sources()
     global _launcher
     _launcher = Launcher()  # before anything heavy is imported here (see Launcher)
     info = machine_info()

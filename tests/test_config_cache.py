@@ -70,7 +70,7 @@ def test_repeated_composes_are_served_from_the_cache_and_equal(composer):
         "name": "Small_run",
     }
     assert first == second == third == expected
-    assert CACHE.stats.loaded_hits == 2
+    assert CACHE.stats.loaded_hits == 1  # kept from the second compose on
 
 
 def test_composes_with_new_values_reuse_the_defaults_list_and_merge(composer):
@@ -167,4 +167,4 @@ def test_group_overrides_are_part_of_the_key(composer):
     for _ in range(3):
         assert composer("model=replaced").model.type == "Replaced"
         assert composer().model.type == "Small"
-    assert CACHE.stats.loaded_hits == 4
+    assert CACHE.stats.loaded_hits == 2
