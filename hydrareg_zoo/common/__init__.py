@@ -16,6 +16,7 @@ from typing import Any
 _EXPORTS = {
     "BaseModule": "base_module",
     "BaseBackbone": "backbone",
+    "LayerSequenceBackbone": "backbone",
     "ConvModule": "conv_module",
     "DepthwiseSeparableConvModule": "conv_module",
     "build_activation_layer": "layers",

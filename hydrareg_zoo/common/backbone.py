@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from torch import nn
+from torch import Tensor, nn
 
 from hydrareg.errors import ConfigValueError
 
 from .base_module import BaseModule, InitCfg
 from .layers import freeze, set_bn_eval
 
-__all__ = ["BaseBackbone", "normalize_indices"]
+__all__ = ["BaseBackbone", "LayerSequenceBackbone", "normalize_indices"]
 
 
 class BaseBackbone(BaseModule):
@@ -55,6 +55,27 @@ class BaseBackbone(BaseModule):
         if mode and self.norm_eval:
             set_bn_eval(self)
         return self
+
+
+class LayerSequenceBackbone(BaseBackbone):
+    """A backbone that is a chain of named layers (``self.layer_names``), each one stage.
+
+    ``forward`` runs the chain only as far as the deepest of ``out_indices`` and returns those
+    layers' outputs; each layer is one freezable stage.
+    """
+
+    layer_names: list[str]
+    out_indices: list[int]
+
+    def stage_modules(self) -> list[list[nn.Module]]:
+        return [[getattr(self, name)] for name in self.layer_names]
+
+    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
+        feats = []
+        for name in self.layer_names[: max(self.out_indices) + 1]:
+            x = getattr(self, name)(x)
+            feats.append(x)
+        return tuple(feats[i] for i in self.out_indices)
 
 
 def normalize_indices(out_indices: int | Sequence[int], count: int, owner: str) -> list[int]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from torch import Tensor, nn
+from torch import nn
 
 from hydrareg.errors import ConfigValueError
 
-from ....common.backbone import BaseBackbone, normalize_indices
+from ....common.backbone import LayerSequenceBackbone, normalize_indices
 from ....common.base_module import InitCfg
 from ....common.conv_module import ConvModule
 from ...registry import MODELS
@@ -54,7 +54,7 @@ _LARGE = [
 
 
 @MODELS.register_module()
-class MobileNetV3(BaseBackbone):
+class MobileNetV3(LayerSequenceBackbone):
     """MobileNetV3 backbone with layers ``layer0`` (stem) .. ``layerN`` (final 1x1 conv).
 
     Small has layers 0-12 (stride-8/16/32 outputs at 3, 8 and 11 or 12, with 24, 48 and 96 or
@@ -122,13 +122,3 @@ class MobileNetV3(BaseBackbone):
         name = f"layer{len(self.layer_names)}"
         self.add_module(name, layer)
         self.layer_names.append(name)
-
-    def stage_modules(self) -> list[list[nn.Module]]:
-        return [[getattr(self, name)] for name in self.layer_names]
-
-    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
-        feats = []
-        for name in self.layer_names[: max(self.out_indices) + 1]:
-            x = getattr(self, name)(x)
-            feats.append(x)
-        return tuple(feats[i] for i in self.out_indices)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from torch import Tensor, nn
+from torch import nn
 
 from hydrareg.errors import ConfigValueError
 
-from ....common.backbone import BaseBackbone, normalize_indices
+from ....common.backbone import LayerSequenceBackbone, normalize_indices
 from ....common.base_module import InitCfg
 from ...registry import MODELS
 from ..layers.csp_layer import (
@@ -26,7 +26,7 @@ __all__ = ["CSPDarknet"]
 
 
 @MODELS.register_module()
-class CSPDarknet(BaseBackbone):
+class CSPDarknet(LayerSequenceBackbone):
     """CSPDarknet: a Focus stem (index 0) and 4 (P5) or 5 (P6) stride-2 CSP stages.
 
     Stage ``i`` of P5 has ``[64, 128, 256, 512, 1024][i] * widen_factor`` channels at stride
@@ -106,13 +106,3 @@ class CSPDarknet(BaseBackbone):
         self.out_channels = [level_channels[i] for i in self.out_indices]
         self._check_frozen_stages()
         self._freeze_stages()
-
-    def stage_modules(self) -> list[list[nn.Module]]:
-        return [[getattr(self, name)] for name in self.layer_names]
-
-    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
-        feats = []
-        for name in self.layer_names[: max(self.out_indices) + 1]:
-            x = getattr(self, name)(x)
-            feats.append(x)
-        return tuple(feats[i] for i in self.out_indices)
