@@ -30,15 +30,11 @@ from .errors import ConfigResolutionError, ConfigTypeError, UnknownTargetError, 
 from .registry import Registry
 from .registry.build_functions import call_with_config_path, resolve_type
 from .registry.default_scope import reset_context_scope, set_context_scope
-from .registry.registry import _import_dotted_object
+from .registry.registry import import_dotted_object
 from .resolvers import import_custom_modules
 
 __all__ = ["instantiate"]
 
-_NOT_ARGUMENTS = frozenset(
-    {keys.TYPE, keys.TARGET, keys.SCOPE, keys.RECURSIVE, keys.PARTIAL, keys.ARGS, keys.CONVERT}
-)
-_HYDRA_ONLY = frozenset({keys.RECURSIVE, keys.PARTIAL, keys.ARGS, keys.CONVERT})
 _CONVERT_MODES = ("none", "partial", "object", "all")
 
 
@@ -164,14 +160,14 @@ class _Builder:
                 {
                     key: self.build(value, True) if recursive else value
                     for key, value in node.items()
-                    if key not in _HYDRA_ONLY
+                    if key not in keys.HYDRA_FLAGS
                 },
                 path,
             )
             if extra:
                 args.update(extra)
             if partial:
-                kwargs = {key: value for key, value in args.items() if key not in _NOT_ARGUMENTS}
+                kwargs = {key: value for key, value in args.items() if key not in keys.BUILD_KEYS}
                 return functools.partial(resolve_type(args[keys.TYPE], self.registry, path), **kwargs)
             return self.registry.build(args)
 
@@ -192,7 +188,7 @@ class _Builder:
                 config_path=join_path(path, keys.ARGS),
             )
         with _scope_of(node):
-            kwargs = {key: value for key, value in node.items() if key not in _NOT_ARGUMENTS}
+            kwargs = {key: value for key, value in node.items() if key not in keys.BUILD_KEYS}
             if recursive:
                 positional = [self.build(value, True, None, convert) for value in positional]
                 kwargs = {key: self.build(value, True, None, convert) for key, value in kwargs.items()}
@@ -282,7 +278,7 @@ def _locate(target: Any, path: str | None, registry: Registry) -> Any:
     if callable(target):
         return target
     if isinstance(target, str) and "." in target:
-        obj = _import_dotted_object(target, registry)
+        obj = import_dotted_object(target, registry)
         if obj is not None:
             return obj
     raise UnknownTargetError(

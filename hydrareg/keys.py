@@ -26,6 +26,8 @@ CONVERT = "_convert_"
 
 #: Keys that steer a build and never reach a constructor.
 BUILD_KEYS = frozenset({TYPE, SCOPE, RECURSIVE, PARTIAL, ARGS, CONVERT, TARGET})
+#: Hydra's per-node switches (a ``type`` node honours ``_recursive_`` and ``_partial_`` too).
+HYDRA_FLAGS = frozenset({RECURSIVE, PARTIAL, ARGS, CONVERT})
 
 #: The two keys of MMEngine's dict form of ``custom_imports``.
 IMPORTS = "imports"

@@ -357,3 +357,13 @@ def test_a_child_registry_added_later_is_found_by_prefix(reg):
     late = Registry("model", parent=reg["root"], scope="blate")
     late.register_module(name="Late", module=Part)
     assert type(build_from_cfg({"type": "blate.Late"}, reg["root"])) is Part
+
+
+def test_a_missing_type_and_a_bad_scope_name_the_config_path(reg):
+    with pytest.raises(ConfigKeyError) as info:
+        build_from_cfg(to_config_tree({"depth": 1}, "model.neck"), reg["det"])
+    assert info.value.config_path == "model.neck"
+    with pytest.raises(ConfigTypeError) as info:
+        build_from_cfg(to_config_tree({"type": "Part", "_scope_": 3}, "model.neck"), reg["det"])
+    assert info.value.config_path == "model.neck._scope_"
+    assert DefaultScope.get_current_instance() is None

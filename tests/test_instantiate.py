@@ -340,3 +340,10 @@ def test_custom_build_functions_are_used_for_type_nodes():
     custom = Registry("thing", scope="icustom", build_func=build_func)
     assert instantiate({"type": "Anything", "a": 1}, registry=custom) == "custom"
     assert calls == [{"type": "Anything", "a": 1}]
+
+
+def test_a_default_scope_that_is_not_a_name_is_a_typeerror_naming_the_key():
+    cfg = OmegaConf.create({"default_scope": 3, "model": {"type": "icls.Backbone"}})
+    with pytest.raises(ConfigTypeError) as info:
+        instantiate(cfg.model, registry=ROOT)
+    assert info.value.config_path == "default_scope"

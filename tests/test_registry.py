@@ -497,3 +497,16 @@ def test_other_registries_pickle_by_value(tree):
     tree["dog"].register_module(name="Counter", module=collections.Counter)
     copied = pickle.loads(pickle.dumps(tree["dog"]))
     assert copied is not tree["dog"] and copied.get("Counter") is collections.Counter
+
+
+def test_unpickling_a_registry_whose_scope_is_gone_is_a_clear_valueerror():
+    import pickle
+
+    from hydrareg.registry import TRANSFORMS
+
+    child = Registry("transform", parent=TRANSFORMS, scope="zzgone")
+    blob = pickle.dumps(child)
+    TRANSFORMS.children.pop("zzgone")
+    TRANSFORMS._scope_index.pop("zzgone")
+    with pytest.raises(ValueError, match="no registry with scope 'zzgone' in this process"):
+        pickle.loads(blob)

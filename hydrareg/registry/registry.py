@@ -383,7 +383,7 @@ class Registry:
         node = self.find_scope(scope)
         if node is not None:
             return node.get(name)
-        return _import_dotted_object(key, self)
+        return import_dotted_object(key, self)
 
     def _get_from_parents(self, name: str) -> Callable[..., Any] | None:
         registry = self.parent
@@ -521,7 +521,7 @@ def _import_declared_scope(scope: str, registry: Registry) -> bool:
         ) from exc
 
 
-def _import_dotted_object(key: str, registry: Registry) -> Callable[..., Any] | None:
+def import_dotted_object(key: str, registry: Registry) -> Callable[..., Any] | None:
     """``'pkg.mod.Name'`` -> the class or function, if the module exists; modules never count.
 
     A module that exists but fails while importing raises :class:`RegistryImportError` naming
