@@ -19,6 +19,17 @@ from hydrareg.registry.root import ROOT_REGISTRIES
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """Tiny models run fastest on one thread (and 2 threads crawl on a busy 2-core machine)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def isolated_default_scope() -> Iterator[None]:
     """No test sees another test's default scope, named DefaultScope instances or context switch."""

@@ -28,14 +28,7 @@ from hydrareg_zoo.common import (
 )
 from hydrareg_zoo.common.resolvers import register_resolvers
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models run fastest on one thread (and 2 threads crawl on a busy 2-core machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_importing_the_package_and_registries_loads_neither_torch_nor_numpy():

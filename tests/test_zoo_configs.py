@@ -19,13 +19,7 @@ CONF = Path(__file__).resolve().parents[1] / "conf"
 SIZE = 64
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models run fastest on one thread (and 2 threads crawl on a busy 2-core machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def compose_model(*overrides: str):
@@ -182,7 +176,12 @@ def test_option_files_carry_their_package_header(group, package):
     files = sorted((CONF / group).glob("*.yaml"))
     assert files
     for path in files:
-        assert path.read_text().startswith(f"# @package {package}\n"), path.name
+        expected = WHOLE_MODEL_OPTIONS.get((group, path.stem), package)
+        assert path.read_text().startswith(f"# @package {expected}\n"), path.name
+
+
+# Options that also set what the model around them needs (the timm backbone: the FPN's start level).
+WHOLE_MODEL_OPTIONS = {("backbone", "timm_efficientnet_b1"): "model"}
 
 
 def test_head_option_files_are_placed_by_kind():

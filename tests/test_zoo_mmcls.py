@@ -21,13 +21,7 @@ from hydrareg_zoo.mmcls.models import (
 TINY_CONVNEXT = {"depths": [1, 1, 1, 1], "channels": [8, 16, 24, 32]}
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models run fastest on one thread (and 2 threads crawl on a busy 2-core machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _shapes(backbone, size=64):

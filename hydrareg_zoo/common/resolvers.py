@@ -20,7 +20,7 @@ from hydrareg import keys
 from hydrareg.configdict import to_config_tree
 from hydrareg.errors import ConfigKeyError, ConfigTypeError, ConfigValueError
 
-__all__ = ["RESOLVER_NAME", "backbone_channels", "register_resolvers"]
+__all__ = ["RESOLVER_NAME", "backbone_channels", "neg_half", "register_resolvers"]
 
 RESOLVER_NAME = "backbone_channels"
 
@@ -77,6 +77,17 @@ def _channels(config_json: str, key: str, scope: str | None) -> tuple[int, ...]:
     return tuple(channels)
 
 
+def neg_half(value: Any) -> Any:
+    """``-v // 2`` for a number or each number of a list: MMDetection's Mosaic border
+    ``(-img_scale[0] // 2, -img_scale[1] // 2)`` as ``${neg_half:${img_scale}}``."""
+    if isinstance(value, (ListConfig, list, tuple)):
+        return ListConfig([neg_half(item) for item in value])
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigTypeError(f"${{neg_half:...}} takes whole numbers, got {value!r}")
+    return -value // 2
+
+
 def register_resolvers() -> None:
-    """Register the resolver with OmegaConf (safe to call again, also after a replacement)."""
+    """Register the resolvers with OmegaConf (safe to call again, also after a replacement)."""
     OmegaConf.register_new_resolver(RESOLVER_NAME, backbone_channels, replace=True)
+    OmegaConf.register_new_resolver("neg_half", neg_half, replace=True)

@@ -54,7 +54,30 @@ def pipeline(
         print(f"{key + ':':<14}{value}")
     if preview and kept:
         figures["preview"] = str(save_preview(kept, Path(output_dir) / "pipeline_preview.png"))
+        mixed = mix_samples(dataset, count)
+        if mixed:
+            figures["mix_preview"] = str(save_preview(mixed, Path(output_dir) / "mix_preview.png"))
     return figures
+
+
+def mix_samples(dataset: Any, count: int) -> list[dict[str, Any]]:
+    """For a mixing dataset (Mosaic): samples as they leave the last mixing step, still packed.
+
+    The steps between the last one with ``get_indexes`` and the final packing step are skipped
+    for these samples, so the preview shows the mosaics themselves. Empty for other datasets.
+    """
+    steps = list(getattr(getattr(dataset, "pipeline", None), "transforms", ()))
+    mixing = [index for index, step in enumerate(steps) if hasattr(step, "get_indexes")]
+    if not mixing or not hasattr(dataset, "update_skip_type_keys"):
+        return []
+    before = dataset.skip_type_keys
+    dataset.update_skip_type_keys([type(step).__name__ for step in steps[mixing[-1] + 1 : -1]])
+    try:
+        return [
+            sample for sample in (dataset[index] for index in range(min(count, 10))) if sample is not None
+        ]
+    finally:
+        dataset.update_skip_type_keys(before)
 
 
 def save_preview(samples: list[dict[str, Any]], path: Path, zoom: int = 2) -> Path:

@@ -16,5 +16,6 @@ TASKS = Registry(
         "hydrareg_zoo.tasks.train",
         "hydrareg_zoo.tasks.track",
         "hydrareg_zoo.tasks.pipeline",
+        "hydrareg_zoo.tasks.train_det",
     ],
 )

@@ -1,7 +1,7 @@
 """mmcls's models; importing this module registers them into mmcls's ``MODELS``."""
 
 from ...common import layers as _layers  # noqa: F401  (mmcv's layer names in the root MODELS)
-from .backbones import ConvNeXt, MobileNetV3, ResNet
+from .backbones import ConvNeXt, MobileNetV3, ResNet, TIMMBackbone
 from .classifiers import ImageClassifier
 from .heads import LinearClsHead
 from .losses import CrossEntropyLoss
@@ -15,4 +15,5 @@ __all__ = [
     "LinearClsHead",
     "MobileNetV3",
     "ResNet",
+    "TIMMBackbone",
 ]

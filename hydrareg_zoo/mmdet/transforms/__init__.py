@@ -3,10 +3,12 @@
 from hydrareg_zoo.pipeline import Compose
 
 from ..registry import TRANSFORMS
+from .affine import RandomAffine
 from .boxes import BoxOps, box_type_of, convert_boxes, register_box_converter, register_box_type
 from .formatting import PackDetInputs
 from .geometric import RandomFlip, Resize
 from .loading import LoadAnnotations, LoadImageFromFile
+from .mix import Mosaic
 
 TRANSFORMS.register_module(module=Compose)
 
@@ -15,7 +17,9 @@ __all__ = [
     "Compose",
     "LoadAnnotations",
     "LoadImageFromFile",
+    "Mosaic",
     "PackDetInputs",
+    "RandomAffine",
     "RandomFlip",
     "Resize",
     "box_type_of",

@@ -14,7 +14,7 @@ from ..registry import TRANSFORMS
 from .base import BaseTransform, require
 from .boxes import FLIP_DIRECTIONS, box_type_of
 
-__all__ = ["RandomFlip", "Resize", "rescale_size"]
+__all__ = ["RandomFlip", "Resize", "pair", "pair_of_ints", "rescale_size", "resize_image"]
 
 BOX_KEYS = ("gt_bboxes",)
 _INTERPOLATIONS = {
@@ -24,13 +24,23 @@ _INTERPOLATIONS = {
 }
 
 
-def _pair(value: Any, name: str) -> tuple[float, float]:
+def pair(value: Any, name: str) -> tuple[float, float]:
     """An int/float or a 2-sequence as a pair; anything else is a ConfigTypeError."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return (value, value)
     if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
         return (value[0], value[1])
     raise ConfigTypeError(f"{name} must be a number or a (w, h) pair, got {value!r}")
+
+
+def pair_of_ints(value: Any, name: str) -> tuple[int, int]:
+    """A positive int or a (w, h) pair of them; anything else is a ConfigTypeError/ConfigValueError."""
+    w, h = pair(value, name)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (w, h)):
+        raise ConfigTypeError(f"{name} must be whole numbers, got {value!r}")
+    if w <= 0 or h <= 0:
+        raise ConfigValueError(f"{name} must be positive, got {value!r}")
+    return w, h
 
 
 def rescale_size(size: tuple[int, int], scale: tuple[float, float]) -> tuple[int, int]:
@@ -80,8 +90,8 @@ class Resize(BaseTransform):
             raise ConfigValueError(
                 f"interpolation must be one of {', '.join(_INTERPOLATIONS)}, got {interpolation!r}"
             )
-        self.scale = None if scale is None else tuple(int(v) for v in _pair(scale, "scale"))
-        self.scale_factor = None if scale_factor is None else _pair(scale_factor, "scale_factor")
+        self.scale = None if scale is None else tuple(int(v) for v in pair(scale, "scale"))
+        self.scale_factor = None if scale_factor is None else pair(scale_factor, "scale_factor")
         for value in self.scale or self.scale_factor or ():
             if value <= 0:
                 raise ConfigValueError(f"Resize needs positive sizes, got {scale or scale_factor!r}")

@@ -3,5 +3,6 @@
 from .convnext import ConvNeXt
 from .mobilenet_v3 import MobileNetV3
 from .resnet import ResNet
+from .timm_backbone import TIMMBackbone
 
-__all__ = ["ConvNeXt", "MobileNetV3", "ResNet"]
+__all__ = ["ConvNeXt", "MobileNetV3", "ResNet", "TIMMBackbone"]
