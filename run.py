@@ -2,6 +2,7 @@
 
 python run.py model=yolox backbone=mmcls_convnext
 python run.py -m backbone=mmdet_cspdarknet,mmcls_convnext hydra/launcher=joblib
+python run.py --help        (the app, its tasks and config groups)
 """
 
 from typing import Any
@@ -10,13 +11,15 @@ import hydra
 from omegaconf import DictConfig
 
 import hydrareg_zoo  # noqa: F401  (registers the zoo's resolvers; imports no torch)
+from hydrareg.app import reported_errors
 
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> dict[str, Any]:
     from hydrareg_zoo.tasks import run_task
 
-    return run_task(cfg)
+    with reported_errors():  # a hydrareg error prints its message alone (HYDRA_FULL_ERROR=1: the trace)
+        return run_task(cfg)
 
 
 if __name__ == "__main__":

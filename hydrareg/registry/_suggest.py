@@ -24,7 +24,9 @@ def describe_search(key: str, target: Registry, called: Registry) -> str:
     if scope is not None and scope not in target.scope_names:
         node = target.find_scope(scope)
         if node is None:
-            known = ", ".join(sorted(target.root._scope_index))
+            loaded = set(target.root._scope_index)
+            installed = sorted(set(_scopes.declared_scopes()) - loaded)
+            known = ", ".join(sorted(loaded)) + (f"; installed: {', '.join(installed)}" if installed else "")
             return (
                 f"no registry with scope {scope!r} in the {target.root.scope}::{target.name} "
                 f"tree (its scopes: {known}), and no importable module path {key!r}"

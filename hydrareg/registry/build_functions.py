@@ -145,6 +145,9 @@ def unknown_type_error(
 ) -> UnknownTypeError:
     """MMEngine's words first (people search for them), then where we looked and what is close."""
     searched = _suggest.describe_search(obj_type, target, called)
+    scope, _ = Registry.split_scope_key(obj_type)
+    named = target.find_scope(scope) if scope is not None else None
+    target = named or target  # 'mmcls.X' is reported missing from mmcls's registry, where it was sought
     details = [("searched", searched)]
     close = _suggest.close_names(obj_type, target)
     if close:

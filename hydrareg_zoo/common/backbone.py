@@ -80,6 +80,8 @@ class LayerSequenceBackbone(BaseBackbone):
 
 def normalize_indices(out_indices: int | Sequence[int], count: int, owner: str) -> list[int]:
     """``out_indices`` as a list of non-negative indices below ``count`` (negatives count back)."""
+    if isinstance(out_indices, str):  # list('foo') would report 'f'
+        raise ConfigValueError(f"{owner}: out_indices must be an int or a list of ints, got {out_indices!r}")
     indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
     if not indices:
         raise ConfigValueError(f"{owner}: out_indices must not be empty")

@@ -64,7 +64,7 @@ def _channels(config_json: str, key: str, scope: str | None) -> tuple[int, ...]:
 
     from hydrareg.registry import MODELS
 
-    cfg = to_config_tree(json.loads(config_json), key)
+    cfg = to_config_tree(json.loads(config_json), key, frozenset({keys.DELETE}))  # never an argument
     with torch.device("meta"), MODELS.switch_scope_and_registry(scope) as registry:
         backbone = registry.build(cfg)
     channels = getattr(backbone, "out_channels", None)

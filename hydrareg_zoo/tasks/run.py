@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from hydrareg import instantiate
+from hydrareg import import_custom_modules, instantiate
 from hydrareg.summary import write_result
 
 from .registry import TASKS
@@ -19,9 +19,12 @@ log = logging.getLogger(__name__)
 def run_task(cfg: DictConfig) -> dict[str, Any]:
     """Build ``cfg.task`` from TASKS with the whole config, write ``result.json``, return the figures."""
     output_dir, overrides = _job_context()
+    task = OmegaConf.select(cfg, "task.type", default="?")
+    log.info("task %s with overrides: %s", task, " ".join(overrides) or "(none)")
+    import_custom_modules(cfg)
     figures = instantiate(cfg.task, registry=TASKS, cfg=cfg, output_dir=output_dir)
     path = write_result(output_dir, "completed", figures, overrides)
-    log.info("result written to %s", path)
+    log.info("results in %s (result.json and the task's files)", path.parent)
     return figures
 
 
@@ -29,7 +32,9 @@ def _job_context() -> tuple[Path, list[str]]:
     """The Hydra job's output dir and command-line overrides (cwd and none outside Hydra)."""
     from hydra.core.hydra_config import HydraConfig
 
+    from hydrareg.callbacks import job_overrides
+
     if not HydraConfig.initialized():
         return Path.cwd(), []
     hydra_cfg = HydraConfig.get()
-    return Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task)
+    return Path(hydra_cfg.runtime.output_dir), job_overrides(hydra_cfg)

@@ -1,0 +1,104 @@
+"""Short error reports for Hydra apps: a hydrareg error prints its message, not a traceback.
+
+Hydra's convention is a trimmed report by default and the whole trace with ``HYDRA_FULL_ERROR=1``.
+Wrap the task function's body (``run.py`` does) and a hydrareg error, also one wrapped by OmegaConf
+while a resolver ran, reaches Hydra as a :class:`JobFailed`, which Hydra prints as its message
+alone: the config path, the registries searched and the closest names::
+
+    @hydra.main(config_path="conf", config_name="config", version_base="1.3")
+    def main(cfg):
+        with reported_errors():
+            ...
+
+Either way the job's log files (Hydra's ``<job>.log``) get the error, with the trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from hydra.errors import CompactHydraException
+
+from .errors import find_hydrareg_error
+
+__all__ = [
+    "MAX_REPORT_LINES",
+    "JobFailed",
+    "config_error",
+    "full_error_requested",
+    "reported_errors",
+    "short_report",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_REPORT_LINES = 12
+FULL_ERROR_VARIABLE = "HYDRA_FULL_ERROR"
+BUILD_NOTE_PREFIX = "while building "  # the note a registry build adds to an exception it passes on
+
+
+class JobFailed(CompactHydraException):
+    """A job's hydrareg error; Hydra prints a ``CompactHydraException`` as its message only."""
+
+
+def full_error_requested() -> bool:
+    """True when the user asked for whole tracebacks, as Hydra reads it."""
+    return os.environ.get(FULL_ERROR_VARIABLE) == "1"
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Report an error from a config (see :func:`config_error`) raised in the block as :class:`JobFailed`."""
+    try:
+        yield
+    except Exception as exc:
+        logs = _log_to_files(exc)
+        error = config_error(exc)
+        if error is None or full_error_requested():
+            raise
+        report = short_report(error)
+        if logs:
+            report += f"\n  the trace is in {logs[0]}"
+        raise JobFailed(report) from exc
+
+
+def config_error(exc: BaseException) -> BaseException | None:
+    """The hydrareg error inside ``exc``, or ``exc`` if a build from a config path raised it."""
+    inner = find_hydrareg_error(exc)
+    if inner is not None:
+        return inner
+    notes = getattr(exc, "__notes__", ())
+    return exc if any(str(note).startswith(BUILD_NOTE_PREFIX) for note in notes) else None
+
+
+def short_report(error: BaseException) -> str:
+    """``Type: message`` with its details and notes, cut to :data:`MAX_REPORT_LINES` lines."""
+    lines = f"{type(error).__name__}: {error}".splitlines()
+    lines += [str(note) for note in getattr(error, "__notes__", ())]
+    if len(lines) > MAX_REPORT_LINES:
+        hidden = len(lines) - MAX_REPORT_LINES + 1
+        lines = [
+            *lines[: MAX_REPORT_LINES - 1],
+            f"  ... {hidden} more lines ({FULL_ERROR_VARIABLE}=1 shows all)",
+        ]
+    return "\n".join(lines)
+
+
+def _log_to_files(exc: BaseException) -> list[str]:
+    """Write the error and its trace to the root logger's files only (Hydra prints it on the console)."""
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.FileHandler) and h.baseFilename != os.devnull
+    ]
+    first_line = (str(exc).splitlines() or [""])[0]
+    message = f"the job failed: {type(exc).__name__}: {first_line}"
+    record = log.makeRecord(log.name, logging.ERROR, __file__, 0, message, (), None)
+    record.exc_info = (type(exc), exc, exc.__traceback__)
+    for handler in handlers:
+        if record.levelno >= handler.level:
+            handler.handle(record)
+    return [handler.baseFilename for handler in handlers]
