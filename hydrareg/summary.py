@@ -1,35 +1,42 @@
-"""Job results and the sweep summary: ``result.json`` per job, ``summary.csv``/``.md`` (+ a plot) per sweep.
+"""Job results and the sweep summary: ``result.json`` per job, ``summary.csv``/``.md`` (+ a chart) per sweep.
 
 A job writes ``result.json`` into its output dir (status, overrides, key figures). After a multirun
 the sweep dir gets one row per job, failed jobs included. Because Hydra skips ``on_multirun_end``
-when a job failed, a failure leaves a marker in the sweep dir and from then on every job that ends
-rewrites the summary (under a file lock, so parallel workers do not lose each other's rows).
+when a job failed, a failure leaves a marker and from then on every job that ends rewrites the
+summary. The marker and the lock that keeps parallel workers from losing each other's rows live in
+the sweep dir's hidden ``.hydrareg/`` folder, which :func:`finish_sweep` removes once every job ended.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import html
 import io
 import json
 import math
 import os
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "best_row",
     "collect_rows",
+    "differing_overrides",
+    "finish_sweep",
     "mark_failed_sweep",
     "read_result",
     "sweep_has_failed",
+    "sweep_lock",
     "write_result",
     "write_summary",
 ]
 
 RESULT_FILE = "result.json"
-FAILED_MARKER = ".has_failed_jobs"
+STATE_DIR = ".hydrareg"  # in the sweep dir while jobs run: the lock and the failure marker
+FAILED_MARKER = "has_failed_jobs"
+LOCK_FILE = "summary.lock"
 SUMMARY_CSV = "summary.csv"
 SUMMARY_MD = "summary.md"
 
@@ -114,27 +121,70 @@ def scalar_figures(rows: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def mark_failed_sweep(sweep_dir: str | os.PathLike[str]) -> None:
-    path = Path(sweep_dir) / FAILED_MARKER
+    path = Path(sweep_dir) / STATE_DIR / FAILED_MARKER
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch()
 
 
 def sweep_has_failed(sweep_dir: str | os.PathLike[str]) -> bool:
-    return (Path(sweep_dir) / FAILED_MARKER).exists()
+    return (Path(sweep_dir) / STATE_DIR / FAILED_MARKER).exists()
 
 
-def write_summary(sweep_dir: str | os.PathLike[str], plot_metric: str | None = None) -> list[Path]:
-    """Write ``summary.csv``, ``summary.md`` and, if ``plot_metric`` is a figure, ``summary_<metric>.svg``."""
+def sweep_lock(sweep_dir: str | os.PathLike[str]) -> contextlib.AbstractContextManager[None]:
+    """The lock every process takes before it reads or writes the sweep's summary."""
+    return _locked(Path(sweep_dir) / STATE_DIR / LOCK_FILE)
+
+
+def finish_sweep(sweep_dir: str | os.PathLike[str]) -> None:
+    """Remove the hidden state folder once every job has ended (nothing stray in the sweep dir)."""
+    shutil.rmtree(Path(sweep_dir) / STATE_DIR, ignore_errors=True)
+
+
+def differing_overrides(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each row's overrides without those every row shares: what tells the jobs apart."""
+    split = [row["overrides"].split() for row in rows]
+    common = set.intersection(*(set(parts) for parts in split)) if len(split) > 1 else set()
+    return [" ".join(part for part in parts if part not in common) for parts in split]
+
+
+def best_row(
+    rows: Sequence[Mapping[str, Any]], metric: str | None, mode: str = "max"
+) -> Mapping[str, Any] | None:
+    """The completed row with the highest (``mode='min'``: lowest) numeric ``metric``, if any."""
+    scored = [row for row in rows if _number(row["figures"].get(metric)) is not None] if metric else []
+    if not scored:
+        return None
+    pick = min if mode == "min" else max
+    return pick(scored, key=lambda row: row["figures"][metric])
+
+
+def _number(value: Any) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
+
+
+def write_summary(
+    sweep_dir: str | os.PathLike[str], plot_metric: str | None = None, mode: str = "max"
+) -> list[Path]:
+    """Write ``summary.csv``, ``summary.md`` and, if ``plot_metric`` is a figure, its chart.
+
+    The chart (``summary_<metric>.png`` and ``.svg``) needs matplotlib (``hydrareg[plot]``).
+    Call it under :func:`sweep_lock` when jobs may still be running.
+    """
     sweep_dir = Path(sweep_dir)
-    with _locked(sweep_dir / ".summary.lock"):
-        rows = collect_rows(sweep_dir)
-        figures = scalar_figures(rows)
-        written = [
-            _write_csv(sweep_dir / SUMMARY_CSV, rows, figures),
-            _write_markdown(sweep_dir / SUMMARY_MD, rows, figures),
-        ]
-        if plot_metric and plot_metric in figures:
-            written.append(_write_plot(sweep_dir / f"summary_{plot_metric}.svg", rows, plot_metric))
+    rows = collect_rows(sweep_dir)
+    figures = scalar_figures(rows)
+    best = best_row(rows, plot_metric, mode)
+    written = [
+        _write_csv(sweep_dir / SUMMARY_CSV, rows, figures),
+        _write_markdown(sweep_dir / SUMMARY_MD, rows, figures, best, plot_metric),
+    ]
+    if plot_metric and plot_metric in figures:
+        from .chart import plot_figure
+
+        written += plot_figure(
+            rows, plot_metric, sweep_dir / f"summary_{plot_metric}", differing_overrides(rows)
+        )
     return written
 
 
@@ -165,13 +215,24 @@ def _write_csv(path: Path, rows: Sequence[Mapping[str, Any]], figures: Sequence[
     return path
 
 
-def _write_markdown(path: Path, rows: Sequence[Mapping[str, Any]], figures: Sequence[str]) -> Path:
+def _write_markdown(
+    path: Path,
+    rows: Sequence[Mapping[str, Any]],
+    figures: Sequence[str],
+    best: Mapping[str, Any] | None,
+    metric: str | None,
+) -> Path:
     header = ["job", "overrides", "status", *figures]
     lines = [
         f"# Sweep summary: {path.parent.name}",
         "",
         f"{sum(row['status'] == 'completed' for row in rows)} of {len(rows)} jobs completed.",
         "",
+    ]
+    if best is not None:
+        value = _format(best["figures"][metric])
+        lines += [f"Best {metric}: {value}, job {best['job']} ({best['overrides'] or 'no overrides'}).", ""]
+    lines += [
         "| " + " | ".join(header) + " |",
         "|" + "|".join("---" for _ in header) + "|",
     ]
@@ -184,44 +245,6 @@ def _write_markdown(path: Path, rows: Sequence[Mapping[str, Any]], figures: Sequ
         lines += [f"- job {row['job']} ({row['overrides']}): {row['error']}" for row in failed]
     _atomic_write(path, "\n".join(lines) + "\n")
     return path
-
-
-def _write_plot(path: Path, rows: Sequence[Mapping[str, Any]], metric: str) -> Path:
-    """A horizontal bar chart of ``metric`` per job, as a self-contained SVG."""
-    bars = []
-    for row in rows:
-        value = row["figures"].get(metric)
-        label = f"{row['job']}: {row['overrides'] or '(no overrides)'}"
-        bars.append((label, value if isinstance(value, (int, float)) else None, row["status"]))
-    _atomic_write(path, svg_bar_chart(bars, title=f"{metric} per job"))
-    return path
-
-
-def svg_bar_chart(bars: Sequence[tuple[str, float | None, str]], title: str) -> str:
-    """SVG with one labelled bar per ``(label, value, status)``; missing values show as 'failed'."""
-    row_height, label_width, bar_width, pad = 28, 420, 360, 12
-    values = [value for _, value, _ in bars if value is not None]
-    top = max(values, default=1.0) or 1.0
-    height = pad * 3 + 20 + row_height * len(bars)
-    width = label_width + bar_width + 90
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        'font-family="sans-serif" font-size="13">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{pad}" y="{pad + 14}" font-size="15" font-weight="bold">{html.escape(title)}</text>',
-    ]
-    for index, (label, value, status) in enumerate(bars):
-        y = pad * 2 + 20 + index * row_height
-        parts.append(f'<text x="{pad}" y="{y + 17}">{html.escape(label[:60])}</text>')
-        if value is None:
-            parts.append(f'<text x="{label_width}" y="{y + 17}" fill="#b00">{html.escape(status)}</text>')
-            continue
-        length = max(1.0, bar_width * value / top)
-        box = f'x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row_height - 8}"'
-        parts.append(f'<rect {box} fill="#4878a8"/>')
-        parts.append(f'<text x="{label_width + length + 6:.1f}" y="{y + 17}">{value:.4g}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
 
 
 def _atomic_write(path: Path, text: str) -> None:

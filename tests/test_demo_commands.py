@@ -149,5 +149,8 @@ def test_a_training_sweep_tabulates_and_plots_accuracy(tmp_path):
     assert all(0.0 <= float(row["accuracy"]) <= 1.0 for row in rows)
     backbones = {part for row in rows for part in row["overrides"].split() if part.startswith("backbone=")}
     assert backbones == {"backbone=mmcls_resnet18", "backbone=mmcls_mobilenetv3"}
-    plot = (tmp_path / "sweep" / "summary_accuracy.svg").read_text()
-    assert plot.count('fill="#4878a8"') == 4
+    chart = (tmp_path / "sweep" / "summary_accuracy.svg").read_text()
+    for row in rows:  # each bar is labelled with the swept values, in full; common overrides left out
+        swept = " ".join(p for p in row["overrides"].split() if p.startswith(("optim.lr=", "backbone=")))
+        assert f"job {row['job']}: {swept}</text>" in chart
+    assert "task.epochs=1" not in chart

@@ -153,7 +153,13 @@ def test_a_failing_job_is_recorded_and_the_other_jobs_results_are_kept(tmp_path)
         "2 of 4 jobs completed." in markdown
         and "| 1 | +fail=False part=replaced | completed | 5 |" in markdown
     )
-    assert (tmp_path / "sweep" / "summary_depth.svg").read_text().count("<rect") == 3  # background + 2 bars
+    chart = (tmp_path / "sweep" / "summary_depth.svg").read_text()
+    assert chart.count(">failed</text>") == 2 and "job 3: +fail=True part=replaced</text>" in chart
+    assert (
+        "job 3 failed (+fail=True part=replaced): RuntimeError: this job was asked to fail" in result.stdout
+    )
+    assert "sweep finished: 2 done, 2 failed (sweep)" in result.stdout
+    assert not (tmp_path / "sweep" / ".hydrareg").exists()
 
 
 def test_basic_launcher_sweep_writes_the_summary_at_the_end(tmp_path):

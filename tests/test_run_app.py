@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,7 +57,18 @@ def test_multirun_leaves_a_result_per_job_and_a_summary(tmp_path, launcher):
         ("model.out_channels=8", "completed", "224"),
     ]
     assert (tmp_path / "sweep" / "summary.md").is_file()
-    assert (tmp_path / "sweep" / "summary_params.svg").is_file()
+    chart = (tmp_path / "sweep" / "summary_params.svg").read_text()
+    assert "job 0: model.out_channels=4</text>" in chart and "job 1: model.out_channels=8</text>" in chart
+    assert (tmp_path / "sweep" / "summary_params.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(path.name for path in (tmp_path / "sweep").iterdir()) == [
+        "0",
+        "1",
+        "multirun.yaml",
+        "summary.csv",
+        "summary.md",
+        "summary_params.png",
+        "summary_params.svg",
+    ]  # nothing stray: the lock and the failure marker are gone
 
 
 def test_an_unknown_type_fails_with_the_config_path(tmp_path):
@@ -67,9 +79,36 @@ def test_an_unknown_type_fails_with_the_config_path(tmp_path):
     assert "did you mean: mmengine.Conv2d" in result.stderr
 
 
+def test_a_sweep_reports_each_job_and_ends_with_one_short_block(tmp_path):
+    out = run(tmp_path, *TINY, "-m", "model.out_channels=4,8,6", "hydra.sweep.dir=sweep").stdout
+    progress = [
+        re.sub(r"^\[.*?\] (- )?", "", line)
+        for line in out.splitlines()
+        if re.search(r"job \d+ (completed|failed)|sweep finished", line)
+    ]
+    assert progress == [
+        "job 0 completed (model.out_channels=4): params 112 | 1 done, 0 failed, 2 left | best params 112 (job 0)",
+        "job 1 completed (model.out_channels=8): params 224 | 2 done, 0 failed, 1 left | best params 224 (job 1)",
+        "job 2 completed (model.out_channels=6): params 168 | 3 done, 0 failed, 0 left | best params 224 (job 1)",
+        "sweep finished: 3 done, 0 failed (sweep)",
+    ]
+    block = out[out.index("sweep finished") :].splitlines()[1:4]
+    assert block == [
+        "  best params: 224, job 1 (model.out_channels=8)",
+        "  summary: sweep/summary.md (and summary.csv)",
+        "  chart:   sweep/summary_params.png (and .svg)",
+    ]
+    assert (
+        "Best params: 224, job 1 (model.out_channels=8)." in (tmp_path / "sweep" / "summary.md").read_text()
+    )
+
+
 def test_a_sweep_with_a_failing_job_records_it_and_keeps_the_others(tmp_path):
     result = run(tmp_path, *TINY, "-m", "model.out_channels=4,-1,8", "hydra.sweep.dir=sweep", check=False)
     assert result.returncode != 0
+    assert "sweep finished: 2 done, 1 failed (sweep)" in result.stdout
+    assert not (tmp_path / "sweep" / ".hydrareg").exists()
+    assert len(result.stderr.splitlines()) <= 15 and "Traceback" not in result.stderr
     with open(tmp_path / "sweep" / "summary.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["status"] for row in rows] == ["completed", "failed", "completed"]
