@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 from pathlib import Path
 
@@ -27,7 +28,6 @@ from hydrareg.registry import DATASETS, HOOKS, MODELS
 from hydrareg_zoo.engine import (
     DigitsDataset,
     Hook,
-    ProgressBar,
     Runner,
     UnfreezeBackboneHook,
     load_checkpoint,
@@ -283,28 +283,29 @@ def test_torch_threads_restores_the_count():
         pass
 
 
-def test_progress_bar_lines():
-    stream = io.StringIO()
-    bar = ProgressBar(4, "epoch 1/2", stream=stream, width=8, live=False)
-    bar.update(loss=0.5)
-    assert stream.getvalue() == ""  # not a terminal: only the final line
-    bar.update(3, loss=0.25)
-    line = bar.close(accuracy=0.9)
-    assert stream.getvalue() == line + "\n"
-    assert line.startswith("epoch 1/2 |########| 4/4 loss 0.2500 accuracy 0.9000")
-    live = io.StringIO()
-    bar = ProgressBar(2, "x", stream=live, width=4, live=True)
-    bar.update()
-    bar.update()
-    bar.close()
-    assert live.getvalue().count("\r") >= 2 and "|##..|" in live.getvalue()
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
 
-def test_runner_prints_one_line_per_epoch():
+def test_runner_logs_one_line_per_epoch_and_draws_no_bar_without_a_terminal(caplog):
     stream = io.StringIO()
-    make_runner(progress=True, stream=stream, max_epochs=2).train()
-    lines = stream.getvalue().splitlines()
-    assert [line.split(" |")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    with caplog.at_level(logging.INFO, logger="hydrareg_zoo.engine.runner"):
+        make_runner(progress=True, stream=stream, max_epochs=2).train()
+    lines = [r.getMessage() for r in caplog.records if r.name == "hydrareg_zoo.engine.runner"]
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    assert all(" loss " in line and ", lr " in line and line.endswith(" s)") for line in lines)
+    assert stream.getvalue() == ""  # a log or a pipe gets the epoch lines only
+
+
+def test_runner_draws_a_bar_on_a_terminal_and_clears_it():
+    terminal = Terminal()
+    make_runner(progress=True, stream=terminal, max_epochs=1).train()
+    drawn = terminal.getvalue()
+    assert "epoch 1/1: " in drawn and "/3 " in drawn and drawn.endswith("\r")  # drawn, then cleared
+    silent = Terminal()
+    make_runner(progress=False, stream=silent, max_epochs=1).train()
+    assert silent.getvalue() == ""
 
 
 # ------------------------------------------------------------------ data, training, checkpoints

@@ -8,6 +8,7 @@ under ``prefix`` (``'backbone.'``), so a trained classifier's backbone can seed 
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import pickle
@@ -21,6 +22,8 @@ from torch import Tensor, nn
 
 from hydrareg.errors import ConfigValueError
 from hydrareg.registry import WEIGHT_INITIALIZERS
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Constant", "Kaiming", "Normal", "Pretrained", "Xavier", "load_checkpoint"]
 
@@ -190,12 +193,15 @@ def load_checkpoint(
     try:
         result = module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise ConfigValueError(f"checkpoint {filename!r} does not fit the module: {exc}") from exc
+        problems = "; ".join(_fit_problems(module, state)) or str(exc)
+        raise ConfigValueError(f"checkpoint {filename!r} does not fit the module: {problems}") from exc
     if result.unexpected_keys:
         raise ConfigValueError(
             f"checkpoint {filename!r} has keys the module lacks (wrong prefix or model?): "
             f"{_preview(result.unexpected_keys)}"
         )
+    shown = f" (keys under {prefix!r})" if prefix else ""
+    log.info("loaded %d tensors from %s%s into %s", len(state), filename, shown, type(module).__name__)
     if result.missing_keys:
         warnings.warn(
             f"checkpoint {filename!r} left {len(result.missing_keys)} keys uninitialised: "
@@ -236,6 +242,24 @@ def _selected_state(state: Mapping[str, Tensor], prefix: str | None, filename: s
             f"its top-level prefixes are {_preview(heads)}"
         )
     return selected
+
+
+def _fit_problems(module: nn.Module, state: Mapping[str, Tensor]) -> list[str]:
+    """Short lines on what does not fit (torch's own message lists every key)."""
+    own = module.state_dict()
+    missing = [key for key in own if key not in state]
+    unexpected = [key for key in state if key not in own]
+    shapes = [
+        f"{key} {list(state[key].shape)} (module: {list(own[key].shape)})"
+        for key in state
+        if key in own and hasattr(state[key], "shape") and state[key].shape != own[key].shape
+    ]
+    labels = ("wrong shapes", "missing", "unexpected")
+    return [
+        f"{label}: {_preview(keys, 3)}"
+        for label, keys in zip(labels, (shapes, missing, unexpected), strict=True)
+        if keys
+    ]
 
 
 def _preview(names: Sequence[str], limit: int = 5) -> str:

@@ -7,14 +7,12 @@ root DATASETS.
 from .checkpoint import load_checkpoint, save_checkpoint
 from .digits import DigitsDataset, load_digits_split
 from .hooks import Hook, UnfreezeBackboneHook, unfreeze_backbone
-from .progress import ProgressBar
 from .runner import Runner, accuracy, classification_loss, parse_losses
 from .threads import torch_threads
 
 __all__ = [
     "DigitsDataset",
     "Hook",
-    "ProgressBar",
     "Runner",
     "UnfreezeBackboneHook",
     "accuracy",

@@ -50,13 +50,14 @@ def pipeline(
         "flips": dict(sorted(flips.items())),
         "seconds": round(time.perf_counter() - start, 3),
     }
-    for key, value in figures.items():
-        print(f"{key + ':':<14}{value}")
     if preview and kept:
         figures["preview"] = str(save_preview(kept, Path(output_dir) / "pipeline_preview.png"))
         mixed = mix_samples(dataset, count)
         if mixed:
             figures["mix_preview"] = str(save_preview(mixed, Path(output_dir) / "mix_preview.png"))
+    log.info(
+        "pipeline of %s:\n%s", figures["dataset"], "\n".join(f"{k + ':':<14}{v}" for k, v in figures.items())
+    )
     return figures
 
 

@@ -47,7 +47,7 @@ def summary(
             "outputs:    " + "\n            ".join(str(shape) for shape in _flat(shapes)),
         ]
     )
-    print(text)
+    log.info("%s\n%s", type(model).__name__, text)
     (Path(output_dir) / "summary.txt").write_text(text + "\n")
     return {
         "model": names.get(type(model), type(model).__qualname__),

@@ -94,8 +94,7 @@ def _track(
         figures["preview"] = str(
             save_preview(test_video.frames, outputs, output_dir / "tracking_preview.png")
         )
-    for key, value in figures.items():
-        print(f"{key + ':':<20}{value}")
+    log.info("tracking:\n%s", "\n".join(f"{key + ':':<20}{value}" for key, value in figures.items()))
     return figures
 
 

@@ -38,7 +38,7 @@ def train(
     progress: bool = True,
     checkpoint: str = "checkpoint.pth",
     clip_grad_norm: float | None = None,
-    num_threads: int | None = None,
+    num_threads: int | None = 1,
 ) -> dict[str, Any]:
     """Train, evaluate, save; returns accuracy, loss, epochs, checkpoint, seconds and params."""
     from hydrareg_zoo.engine import torch_threads
@@ -116,7 +116,9 @@ def _train(
         "seconds": round(time.perf_counter() - start, 2),
         "params": sum(p.numel() for p in model.parameters()),
     }
-    log.info("train: %s", figures)
+    log.info(
+        "trained: accuracy %.4f, loss %.4f; checkpoint saved to %s", final["accuracy"], final["loss"], path
+    )
     return figures
 
 
