@@ -384,7 +384,7 @@ def test_files_hydra_cannot_name(tmp_path: Path) -> None:
     write_tree(
         tmp_path, {"outside.py": "x = 1\n", "src/a.py": "_base_ = '../outside.py'\n", "src/b@c.py": ""}
     )
-    report = convert_tree(str(tmp_path / "src"), str(tmp_path / "out"))
+    report = convert_tree(str(tmp_path / "src"), str(tmp_path / "out"), root=str(tmp_path / "src"))
     failed = {Path(path).name: error for path, error in report.failed.items()}
     assert isinstance(failed["outside.py"], ConversionError)
     assert f"lies outside the converted directory ({tmp_path / 'src'})" in str(failed["outside.py"])
@@ -405,6 +405,40 @@ def test_cli_exit_status_and_summary(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as info:
         cli_main(["convert", str(src), str(tmp_path / "o"), "--package-root", "no-equals-sign"])
     assert info.value.code == 2
+
+
+def test_a_subdirectory_pulls_its_bases_from_the_enclosing_tree(tmp_path: Path, capsys) -> None:
+    src = write_tree(
+        tmp_path / "configs",
+        {**BASES, "faster_rcnn/x.py": BASE_LIST + "max_epochs = 1\n", "faster_rcnn/y.py": BASE_LIST},
+    )
+    assert cli_main(["convert", str(src / "faster_rcnn"), str(tmp_path / "out"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert f"bases outside {src / 'faster_rcnn'} come from the enclosing tree {src}" in out
+    assert "6 of 6 configs converted, 0 failed" in out  # the two configs and their four bases
+    assert_same(compose(tmp_path / "out", "faster_rcnn/x"), with_changes(max_epochs=1))
+    assert_same(compose(tmp_path / "out", "faster_rcnn/y"), BASE_RESULT)
+
+
+def test_root_names_the_tree_and_must_contain_the_source(tmp_path: Path, capsys) -> None:
+    src = write_tree(tmp_path / "configs", {**BASES, "faster_rcnn/x.py": BASE_LIST})
+    assert (
+        cli_main(["convert", str(src / "faster_rcnn"), str(tmp_path / "out"), "--root", str(tmp_path)]) == 0
+    )
+    assert_same(compose(tmp_path / "out", "configs/faster_rcnn/x"), BASE_RESULT)
+    assert cli_main(["convert", str(src), str(tmp_path / "o2"), "--root", str(src / "faster_rcnn")]) == 2
+    assert f"--root {src / 'faster_rcnn'} does not contain {src}" in capsys.readouterr().err
+
+
+def test_an_empty_source_is_an_error(tmp_path: Path, capsys) -> None:
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    (tmp_path / "empty" / "sub" / "notes.txt").write_text("not a config\n")
+    assert cli_main(["convert", str(tmp_path / "empty"), str(tmp_path / "out")]) == 2
+    assert (
+        f"hydrareg convert: no .py configs in {tmp_path / 'empty'}: nothing to convert"
+        in capsys.readouterr().err
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_single_file_keeps_the_tree_layout(tmp_path: Path) -> None:

@@ -45,21 +45,24 @@ class ConversionReport:
 
 
 def convert_tree(
-    src: str, outdir: str, *, package_roots: Mapping[str, str] | None = None
+    src: str,
+    outdir: str,
+    *,
+    package_roots: Mapping[str, str] | None = None,
+    root: str | None = None,
 ) -> ConversionReport:
     """Convert a config directory (every ``.py`` in it) or one ``.py`` config into ``outdir``.
 
-    ``package_roots`` maps a package name to the directory its ``name::path`` bases are read from
-    (default: the package next to the converted one, as in an installed tree, or the installed one).
+    The output mirrors the tree from ``root``: by default the deepest directory that holds ``src``
+    and every local ``_base_`` file it needs, so a subdirectory (``configs/retinanet``) pulls in
+    ``configs/_base_``. ``package_roots`` maps a package name to the directory its ``name::path``
+    bases are read from (default: the package next to the converted one, or the installed one).
+    Raises ``FileNotFoundError`` for a missing source and ``ValueError`` for one without configs.
     """
     src = os.path.abspath(src)
     loader = Loader(package_roots)
-    if os.path.isdir(src):
-        root, targets = src, _config_files(src)
-    elif os.path.isfile(src):
-        root, targets = _single_file_root(src, loader), [src]
-    else:
-        raise FileNotFoundError(f"no such config file or directory: {src}")
+    targets = _targets(src)
+    root = _checked_root(src, root) if root is not None else _closure_root(src, targets, loader)
     planner = Planner(loader, root)
     names = [planner.add(target).name for target in targets]
     planner.plan_all()
@@ -108,20 +111,38 @@ def _config_files(directory: str) -> list[str]:
     return found
 
 
-def _single_file_root(path: str, loader: Loader) -> str:
-    """For one file: the directory that holds it and every local file of its ``_base_`` closure."""
-    folders = {os.path.dirname(path)}
-    try:
-        todo = [loader.load(path)]
-    except ConversionError:
-        return os.path.dirname(path)
-    seen = {path}
+def _targets(src: str) -> list[str]:
+    """The ``.py`` configs to convert: every one under a directory, or the one file."""
+    if os.path.isfile(src):
+        return [src]
+    if not os.path.isdir(src):
+        raise FileNotFoundError(f"no such config file or directory: {src}")
+    targets = _config_files(src)
+    if not targets:
+        raise ValueError(f"no {_SUFFIX} configs in {src}: nothing to convert")
+    return targets
+
+
+def _checked_root(src: str, root: str) -> str:
+    root = os.path.abspath(root)
+    if os.path.commonpath([root, src]) != root:
+        raise ValueError(f"--root {root} does not contain {src}")
+    return root
+
+
+def _closure_root(src: str, targets: list[str], loader: Loader) -> str:
+    """The directory that holds ``src`` and every local file of the targets' ``_base_`` closures."""
+    folders = {src if os.path.isdir(src) else os.path.dirname(src)}
+    todo, seen = [], set(targets)
+    for target in targets:
+        with contextlib.suppress(ConversionError):  # reported when converting
+            todo.append(loader.load(target))
     while todo:
         for base in todo.pop().bases:
             if base.scope is None and base.path not in seen:
                 seen.add(base.path)
                 folders.add(os.path.dirname(base.path))
-                with contextlib.suppress(ConversionError):  # reported when converting
+                with contextlib.suppress(ConversionError):
                     todo.append(loader.load(base.path))
     return os.path.commonpath(sorted(folders))
 
@@ -144,6 +165,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read NAME::path bases from DIR (the package's configs directory, or a directory with "
         ".mim/configs); by default the package next to the converted one, or the installed one",
     )
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the config tree SRC belongs to: the output mirrors it from there (default: the deepest "
+        "directory holding SRC and every _base_ file it needs)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
 
 
@@ -156,16 +183,21 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         add_arguments(parser)
         args = parser.parse_args(args)
     try:
-        report = convert_tree(args.src, args.outdir, package_roots=dict(args.package_root))
-    except FileNotFoundError as error:
+        report = convert_tree(
+            args.src, args.outdir, package_roots=dict(args.package_root), root=getattr(args, "root", None)
+        )
+    except (FileNotFoundError, ValueError) as error:
         print(f"hydrareg convert: {error}", file=sys.stderr)
         return 2
-    _print_summary(report, quiet=getattr(args, "quiet", False))
+    _print_summary(report, args.src, quiet=getattr(args, "quiet", False))
     return 0 if report.ok else 1
 
 
-def _print_summary(report: ConversionReport, quiet: bool) -> None:
+def _print_summary(report: ConversionReport, src: str, quiet: bool) -> None:
     sys.stdout.flush()
+    src = os.path.abspath(src)
+    if report.root != src and os.path.isdir(src):
+        print(f"bases outside {src} come from the enclosing tree {report.root}; the output mirrors it")
     if report.failed:
         print(f"failed ({len(report.failed)}):", file=sys.stderr)
         for path in sorted(report.failed):
