@@ -8,7 +8,15 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hydrareg", description=__doc__)
+    from . import __version__, usage
+
+    parser = argparse.ArgumentParser(
+        prog="hydrareg",
+        description=usage.DESCRIPTION,
+        epilog=usage.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"hydrareg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     convert = commands.add_parser(
         "convert",
