@@ -96,6 +96,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
@@ -1236,10 +1237,14 @@ def fmt_bytes(count: int | None, kind: str) -> str:
     return f"{count} B {kind}"
 
 
-def table(rows: Sequence[Row]) -> str:
-    header = ["workload", "contender", "median", "n", "peak mem", "hydrareg/this", "target", "result", "note"]
-    lines = [header]
+def table(rows: Sequence[Row], width: int | None = None) -> str:
+    """The rows as a text table; notes go below it as numbered footnotes, wrapped to ``width``."""
+    width = width or min(shutil.get_terminal_size((110, 24)).columns, 110)
+    header = ["workload", "contender", "median", "n", "peak mem", "hydrareg/this", "target", "result", "*"]
+    lines, notes = [header], {}  # note -> its number (a repeated note keeps its first number)
     for row in rows:
+        if row.note:
+            notes.setdefault(row.note, len(notes) + 1)
         lines.append(
             [
                 row.workload,
@@ -1250,15 +1255,17 @@ def table(rows: Sequence[Row]) -> str:
                 "" if row.ratio is None else f"{row.ratio:.2f}x",
                 row.target,
                 row.result,
-                row.note,
+                f"[{notes[row.note]}]" if row.note else "",
             ]
         )
     widths = [max(len(line[col]) for line in lines) for col in range(len(header))]
     out = []
     for index, line in enumerate(lines):
-        out.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+        out.append("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
         if index == 0:
             out.append("  ".join("-" * width for width in widths))
+    for note, number in notes.items():
+        out += textwrap.wrap(note, width, initial_indent=f"[{number}] ", subsequent_indent="    ")
     return "\n".join(out)
 
 
