@@ -484,3 +484,20 @@ def test_a_hydra_app_runs_a_converted_config_with_overrides(converted, tmp_path:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["model"]["backbone"] == {"type": "Swin", "depths": [2, 2, 6, 2]}
     assert result["train_dataloader"]["batch_size"] == 8
+
+
+def test_a_terminal_sees_progress_and_a_pipe_does_not(tmp_path: Path, monkeypatch) -> None:
+    import io
+
+    from hydrareg.convert import convert_tree
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    src = write_tree(tmp_path / "configs", {**BASES, "faster_rcnn/x.py": BASE_LIST})
+    for stream, expected in ((Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        convert_tree(str(src / "faster_rcnn"), str(tmp_path / "out"), progress=True)
+        drawn = stream.getvalue()
+        assert ("reading:" in drawn and "converting:" in drawn and "/5 " in drawn) is expected, drawn

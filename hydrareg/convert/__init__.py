@@ -14,8 +14,9 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import ConversionError
 from .loader import Loader
@@ -50,6 +51,7 @@ def convert_tree(
     *,
     package_roots: Mapping[str, str] | None = None,
     root: str | None = None,
+    progress: bool = False,
 ) -> ConversionReport:
     """Convert a config directory (every ``.py`` in it) or one ``.py`` config into ``outdir``.
 
@@ -58,14 +60,20 @@ def convert_tree(
     ``configs/_base_``. ``package_roots`` maps a package name to the directory its ``name::path``
     bases are read from (default: the package next to the converted one, or the installed one).
     Raises ``FileNotFoundError`` for a missing source and ``ValueError`` for one without configs.
+    ``progress`` draws a bar on a terminal while reading and planning (with tqdm, if installed).
     """
     src = os.path.abspath(src)
     loader = Loader(package_roots)
     targets = _targets(src)
     root = _checked_root(src, root) if root is not None else _closure_root(src, targets, loader)
     planner = Planner(loader, root)
-    names = [planner.add(target).name for target in targets]
-    planner.plan_all()
+    names = []
+    with _progress(progress, len(targets), "reading") as step:
+        for target in targets:
+            names.append(planner.add(target).name)
+            step()
+    with _progress(progress, len(planner.order), "converting") as step:
+        planner.plan_all(step)
 
     report = ConversionReport(root=root, outdir=os.path.abspath(outdir), targets=names)
     for node in planner.order:
@@ -82,6 +90,23 @@ def convert_tree(
         report.written.append(node.name)
         report.notes.extend(f"{node.path}: {note}" for note in _notes(node))
     return report
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool, total: int, desc: str) -> Iterator[Callable[[], Any]]:
+    """A step function that advances a tqdm bar on a terminal; a no-op in logs, pipes, or without tqdm."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        enabled = False
+    if not enabled:
+        yield lambda: None
+        return
+    bar = tqdm(total=total, desc=desc, unit="config", leave=False, disable=None, file=sys.stderr)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
 
 
 def _render(node: Node) -> str:
@@ -184,7 +209,11 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         args = parser.parse_args(args)
     try:
         report = convert_tree(
-            args.src, args.outdir, package_roots=dict(args.package_root), root=getattr(args, "root", None)
+            args.src,
+            args.outdir,
+            package_roots=dict(args.package_root),
+            root=getattr(args, "root", None),
+            progress=not getattr(args, "quiet", False),
         )
     except (FileNotFoundError, ValueError) as error:
         print(f"hydrareg convert: {error}", file=sys.stderr)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,9 +124,11 @@ class Planner:
         return name if node.scope is None else f"{node.scope}/{name}"
 
     # -- planning -------------------------------------------------------------------------------
-    def plan_all(self) -> None:
-        """Plan every node, bases first; a node whose base failed fails too."""
+    def plan_all(self, step: Callable[[], Any] | None = None) -> None:
+        """Plan every node, bases first; a node whose base failed fails too. ``step()`` after each."""
         for node in self.order:
+            if step is not None:
+                step()
             if node.error is None and not node.planned:
                 failed = next((b for b in node.bases if b.error is not None), None)
                 if failed is not None:
