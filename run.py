@@ -11,7 +11,7 @@ import hydra
 from omegaconf import DictConfig
 
 import hydrareg_zoo  # noqa: F401  (registers the zoo's resolvers; imports no torch)
-from hydrareg.app import reported_errors
+from hydrareg.app import reported_errors, run_main
 
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
@@ -23,4 +23,4 @@ def main(cfg: DictConfig) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)  # --cfg job --resolve and --info report config errors briefly too

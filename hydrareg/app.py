@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from hydra.errors import CompactHydraException
+from omegaconf.errors import OmegaConfBaseException
 
 from .errors import find_hydrareg_error
 
@@ -37,6 +41,8 @@ log = logging.getLogger(__name__)
 
 MAX_REPORT_LINES = 12
 FULL_ERROR_VARIABLE = "HYDRA_FULL_ERROR"
+FULL_ERROR_HINT = f"Set the environment variable {FULL_ERROR_VARIABLE}=1 for a complete stack trace."
+NO_JOB_FLAGS = frozenset({"--cfg", "-c", "--info", "-i", "--resolve", "--package", "-p"})
 BUILD_NOTE_PREFIX = "while building "  # the note a registry build adds to an exception it passes on
 
 
@@ -63,6 +69,38 @@ def reported_errors() -> Iterator[None]:
         if logs:
             report += f"\n  the trace is in {logs[0]}"
         raise JobFailed(report) from exc
+
+
+def run_main(main: Callable[[], Any], argv: Sequence[str] | None = None) -> Any:
+    """Call a ``@hydra.main`` function; commands that run no job (``--cfg``, ``--info``) get short errors too.
+
+    Those commands resolve the config outside any job (``--cfg job --resolve`` runs the resolvers),
+    where Hydra prints the whole trace. For them Hydra is asked to raise instead, and a config error
+    is printed as its short report.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    if full_error_requested() or not any(arg.split("=", 1)[0] in NO_JOB_FLAGS for arg in argv):
+        return main()
+    os.environ[FULL_ERROR_VARIABLE] = "1"
+    try:
+        return main()
+    except Exception as exc:
+        os.environ.pop(FULL_ERROR_VARIABLE, None)
+        sys.stderr.write(f"{_outside_job_report(exc)}\n\n{FULL_ERROR_HINT}\n")
+        sys.exit(1)
+    finally:
+        os.environ.pop(FULL_ERROR_VARIABLE, None)
+
+
+def _outside_job_report(exc: BaseException) -> str:
+    """A config error's short report; otherwise what Hydra prints outside a job (compact, or the trace)."""
+    error = config_error(exc)
+    if error is not None:
+        return short_report(error)
+    if isinstance(exc, CompactHydraException):
+        cause = exc.__cause__
+        return str(exc) + (f"\n{cause}" if isinstance(cause, OmegaConfBaseException) else "")
+    return "".join(traceback.format_exception(exc)).rstrip()
 
 
 def config_error(exc: BaseException) -> BaseException | None:

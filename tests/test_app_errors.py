@@ -26,8 +26,9 @@ def run(cwd: Path, *args: str, full_error: bool = False) -> subprocess.Completed
     env = {key: value for key, value in os.environ.items() if key != "HYDRA_FULL_ERROR"}
     if full_error:
         env["HYDRA_FULL_ERROR"] = "1"
+    cut = args.index("--cfg") if "--cfg" in args else len(args)  # Hydra wants overrides before --cfg
     return subprocess.run(
-        [sys.executable, str(REPO / "run.py"), *args, "hydra.run.dir=job"],
+        [sys.executable, str(REPO / "run.py"), *args[:cut], "hydra.run.dir=job", *args[cut:]],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -70,6 +71,20 @@ def test_full_error_brings_the_trace_back(tmp_path):
         "hydrareg.errors.UnknownTypeError: mmcls.ConvNext is not in the mmcls::model registry"
         in result.stderr
     )
+
+
+def test_printing_the_resolved_config_reports_a_config_error_briefly_too(tmp_path):
+    result = run(tmp_path, "model.backbone.type=mmcls.ConvNext", "--cfg", "job", "--resolve")
+    assert_short_failure(
+        result,
+        "UnknownTypeError: mmcls.ConvNext is not in the mmcls::model registry",
+        "  config path: model.backbone.type",
+    )
+    hydras_own = run(tmp_path, "model.backbone.out_channels=4", "--cfg", "job")  # printed as Hydra does
+    assert hydras_own.returncode == 1 and hydras_own.stderr.startswith(
+        "Could not override 'model.backbone.out_channels'.\nTo append to your config use +model.backbone"
+    )
+    assert "Traceback" not in hydras_own.stderr
 
 
 def test_an_unknown_scope_lists_the_installed_scopes_not_yet_loaded(tmp_path):
