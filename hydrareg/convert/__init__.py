@@ -74,22 +74,26 @@ def convert_tree(
             step()
     with _progress(progress, len(planner.order), "converting") as step:
         planner.plan_all(step)
-
     report = ConversionReport(root=root, outdir=os.path.abspath(outdir), targets=names)
     for node in planner.order:
-        destination = os.path.join(report.outdir, *node.name.split("/")) + ".yaml"
-        if node.error is not None:
-            report.failed[node.path] = node.error
-            # a file from an earlier run would compose to something this config is not
-            if node.name and os.path.isfile(destination):
-                os.remove(destination)
-            continue
-        os.makedirs(os.path.dirname(destination), exist_ok=True)
-        with open(destination, "w", encoding="utf-8") as f:
-            f.write(_render(node))
-        report.written.append(node.name)
-        report.notes.extend(f"{node.path}: {note}" for note in _notes(node))
+        _write_node(node, report)
     return report
+
+
+def _write_node(node: Node, report: ConversionReport) -> None:
+    """Write one planned config's YAML, or record why it failed (and remove a stale file)."""
+    destination = os.path.join(report.outdir, *node.name.split("/")) + ".yaml"
+    if node.error is not None:
+        report.failed[node.path] = node.error
+        # a file from an earlier run would compose to something this config is not
+        if node.name and os.path.isfile(destination):
+            os.remove(destination)
+        return
+    os.makedirs(os.path.dirname(destination), exist_ok=True)
+    with open(destination, "w", encoding="utf-8") as f:
+        f.write(_render(node))
+    report.written.append(node.name)
+    report.notes.extend(f"{node.path}: {note}" for note in _notes(node))
 
 
 @contextlib.contextmanager
