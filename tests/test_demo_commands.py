@@ -110,8 +110,27 @@ def test_the_rotated_pipeline_mixes_mmdet_and_mmrotate_transforms(tmp_path):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> Path:
     cwd = tmp_path_factory.mktemp("train")
-    run(cwd, "task=train", "model=image_classifier", "backbone=mmcls_resnet18", "hydra.run.dir=job")
+    out = run(
+        cwd, "task=train", "model=image_classifier", "backbone=mmcls_resnet18", "hydra.run.dir=job"
+    ).stdout
+    (cwd / "console.txt").write_text(out)
     return cwd
+
+
+def log_messages(text: str) -> list[str]:
+    """The messages of Hydra-formatted log lines (``[time][logger][LEVEL] - message``)."""
+    return [line.split("] - ", 1)[1] for line in text.splitlines() if "] - " in line]
+
+
+def test_the_training_log_holds_what_the_console_shows(trained):
+    log = log_messages((trained / "job" / "run.log").read_text())
+    assert log == log_messages((trained / "console.txt").read_text())
+    assert log[0] == "task train with overrides: task=train model=image_classifier backbone=mmcls_resnet18"
+    epochs = [line for line in log if line.startswith("epoch ") and "/5: loss " in line]
+    assert [line.split(":")[0] for line in epochs] == [f"epoch {n}/5" for n in range(1, 6)]
+    assert all(", accuracy " in line and ", lr " in line for line in epochs)
+    assert f"checkpoint saved to {trained / 'job' / 'checkpoint.pth'}" in log[-2]
+    assert log[-1] == f"results in {trained / 'job'} (result.json and the task's files)"
 
 
 def test_training_the_classifier_reaches_90_percent_and_saves_a_checkpoint(trained):
@@ -123,8 +142,16 @@ def test_training_the_classifier_reaches_90_percent_and_saves_a_checkpoint(train
 def test_a_detector_loads_the_trained_backbone_through_init_cfg(trained):
     checkpoint = trained / "job" / "checkpoint.pth"
     init_cfg = f"+model.backbone.init_cfg={{type:Pretrained,checkpoint:'{checkpoint}',prefix:backbone.}}"
-    run(trained, "model=retinanet", "backbone=mmcls_resnet18", init_cfg, "hydra.run.dir=detector")
+    out = run(
+        trained, "model=retinanet", "backbone=mmcls_resnet18", init_cfg, "hydra.run.dir=detector"
+    ).stdout
     assert figures(trained / "detector")["model"] == "mmdet.RetinaNet"
+    import torch
+
+    state = torch.load(checkpoint, weights_only=True)["state_dict"]
+    tensors = sum(key.startswith("backbone.") for key in state)
+    loaded = f"loaded {tensors} tensors from {checkpoint} (keys under 'backbone.') into ResNet"
+    assert loaded in out and loaded in (trained / "detector" / "run.log").read_text()
     wrong = init_cfg.replace("prefix:backbone.", "prefix:head.")
     failed = run(
         trained, "model=retinanet", "backbone=mmcls_resnet18", wrong, "hydra.run.dir=bad", check=False
