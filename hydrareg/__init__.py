@@ -27,13 +27,13 @@ _LAZY = {
     "HydraregError": "hydrareg.errors",
     "Registry": "hydrareg.registry",
     "import_custom_modules": "hydrareg.resolvers",
-    "instantiate": "hydrareg.instantiate",
+    "instantiate": "hydrareg.instantiation",
 }
 
 if TYPE_CHECKING:
     from .configdict import ConfigDict
     from .errors import HydraregError
-    from .instantiate import instantiate
+    from .instantiation import instantiate
     from .registry import Registry
     from .resolvers import import_custom_modules
 

@@ -20,7 +20,9 @@ What is measured (the issue "scripts/bench.py"):
   f'{scope}.registry')`` succeeds as it does for real OpenMMLab libraries instead of paying for a
   failed import on every lookup. The top node carries ``_scope_: hrb_det``; the backbone branch uses
   ``hrb_cls.Name`` (sibling scope), leaves registered in the root are found through the parent. Every
-  contender's tree is checked equal (class names, values, node count) before timing.
+  contender's tree is checked equal (class names, values, node count) before timing. ``W1 _target_``
+  builds the same tree written as Hydra ``_target_`` nodes in a DictConfig with ``hydrareg.instantiate``
+  and with ``hydra.utils.instantiate`` (target: hydrareg no slower, ratio <= 1).
 - W2: ``Registry.get`` of an own name, a parent's name, a sibling's ``scope.Name`` and a miss, on the
   same trees; the floor is ``dict.get``. Each sample is a generated function making 20 calls of a
   pre-bound ``get`` in a row, so loop and call overhead are amortised the same way for everyone.
@@ -702,12 +704,23 @@ def w1_build(size: int, classes: W1Classes, settings: Settings) -> list[Group]:
     from_config.append(
         in_process("hydra instantiate (_target_)", lambda: hydra.utils.instantiate(targets), same_tree)
     )
+    # The same _target_ tree through both instantiates: hydrareg must be no slower than Hydra.
+    from_targets = [
+        in_process("hydrareg instantiate (_target_)", lambda: hydrareg.instantiate(targets), same_tree),
+        in_process("hydra instantiate (_target_)", lambda: hydra.utils.instantiate(targets), same_tree),
+    ]
     groups = []
-    for kind, contenders in (("dict", from_dicts), ("DictConfig", from_config)):
-        group = Group(f"W1 {kind} {label}", "hydrareg instantiate")
+    kinds = (
+        ("dict", from_dicts, "hydrareg instantiate"),
+        ("DictConfig", from_config, "hydrareg instantiate"),
+    )
+    for kind, contenders, primary in (*kinds, ("_target_", from_targets, "hydrareg instantiate (_target_)")):
+        group = Group(f"W1 {kind} {label}", primary)
         round_robin(contenders, settings)
         for contender in contenders:
             target = {"floor (hand-written calls)": "ratio <= 4", "OmegaConf.to_container": "ratio <= 1.5"}
+            if kind == "_target_" and contender.name != primary:
+                target[contender.name] = "ratio <= 1"
             group.add(measured_row(group.workload, contender, target=target.get(contender.name, "")))
         if mm_root is None and kind == "dict":
             group.add(skipped_row(group.workload, "mmengine Registry.build"))

@@ -1,0 +1,106 @@
+"""``hydrareg.instantiate``: one entry point for Hydra-style and MMEngine-style configs.
+
+The root decides the walk: a ``type`` node (and no ``_target_``) is built through the registry,
+MMEngine style (:mod:`.registry_style`); anything else (a ``_target_`` node, a data dict, a list,
+a dataclass) is built as ``hydra.utils.instantiate`` builds it (:mod:`.hydra_style`), with any
+``type`` node met on the way built through the registry. Before either, the config root's
+``custom_imports`` are imported and its ``default_scope`` becomes the default scope for the call
+(as MMEngine's Runner does). The input is never modified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig
+from omegaconf.errors import OmegaConfBaseException
+
+from .. import keys
+from ..errors import ConfigTypeError, HydraregError, find_hydrareg_error
+from ..registry import Registry
+from ..registry.default_scope import reset_context_scope, set_context_scope
+from ..resolvers import import_custom_modules
+from .errors import TargetResolutionError, with_original_type
+from .hydra_style import build_hydra_root
+from .registry_style import build_type_root
+
+__all__ = ["instantiate"]
+
+
+def instantiate(config: Any, *args: Any, registry: Registry | None = None, **kwargs: Any) -> Any:
+    """Build what ``config`` describes: a dict, DictConfig, ListConfig, list or dataclass.
+
+    As ``hydra.utils.instantiate`` for ``_target_`` nodes: ``args`` replace the root's ``_args_``,
+    ``kwargs`` are merged into the root (``_recursive_``, ``_convert_``, ``_partial_`` included) and
+    may hold runtime objects (``params=model.parameters()``). ``type`` nodes are built through
+    ``registry`` (keyword-only; the root ``MODELS`` by default).
+    """
+    registry = _checked_registry(registry)
+    if config is None:
+        return None
+    checked_input(config)
+    import_custom_modules(config)
+    with _default_scope_of(config):
+        if _is_type_node(config):
+            return build_type_root(config, args, kwargs, registry)
+        try:
+            return build_hydra_root(config, args, kwargs, registry)
+        except OmegaConfBaseException as exc:
+            raise _resolution_error(exc) from exc
+
+
+def checked_input(config: Any) -> None:
+    """The one check of a config before anything is copied or built (a hook for input policies)."""
+
+
+def _checked_registry(registry: Registry | None) -> Registry:
+    if registry is None:
+        from ..registry import MODELS
+
+        return MODELS
+    if not isinstance(registry, Registry):
+        raise ConfigTypeError(f"registry must be a hydrareg Registry, but got {type(registry)}")
+    return registry
+
+
+def _is_type_node(config: Any) -> bool:
+    return isinstance(config, (dict, DictConfig)) and keys.TYPE in config and keys.TARGET not in config
+
+
+def _config_default_scope(cfg: Any) -> str | None:
+    """The ``default_scope`` at the root of the config ``cfg`` belongs to, if any."""
+    if isinstance(cfg, (DictConfig, ListConfig)):
+        root = cfg._get_root()
+        scope = root.get(keys.DEFAULT_SCOPE) if isinstance(root, DictConfig) else None
+    elif isinstance(cfg, dict):
+        scope = cfg.get(keys.DEFAULT_SCOPE)
+    else:
+        return None
+    if scope is not None and not isinstance(scope, str):
+        raise ConfigTypeError(
+            f"{keys.DEFAULT_SCOPE} must be a scope name, but got {scope!r}",
+            config_path=keys.DEFAULT_SCOPE,
+        )
+    return scope
+
+
+@contextmanager
+def _default_scope_of(config: Any) -> Iterator[None]:
+    """The config's ``default_scope`` is the default scope inside (no-op without one)."""
+    scope = _config_default_scope(config)
+    token = None if scope is None else set_context_scope(scope)
+    try:
+        yield
+    finally:
+        if token is not None:
+            reset_context_scope(token)
+
+
+def _resolution_error(exc: OmegaConfBaseException) -> HydraregError:
+    """OmegaConf's error (a missing ``???``, a failed interpolation) as a hydrareg error of its type too."""
+    inner = find_hydrareg_error(exc)
+    if inner is not None:
+        return inner
+    return with_original_type(TargetResolutionError, exc, str(exc), getattr(exc, "full_key", None))
