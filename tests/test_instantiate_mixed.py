@@ -171,3 +171,11 @@ def test_an_unknown_target_below_a_recursive_type_node_names_its_path(wrap, reg)
         build(wrap, cfg, registry=reg)
     assert isinstance(info.value, LookupError)
     assert info.value.config_path == "child._target_" and "full_key: child" in str(info.value)
+
+
+def test_a_target_config_a_constructor_received_still_names_its_path(reg):
+    cfg = OmegaConf.create({"model": {"type": "mixlib.Part", "child": {"_target_": "no_such_mod_z.X"}}})
+    part = instantiate(cfg.model, registry=reg)  # MMEngine style: the child arrives as a config
+    with pytest.raises(InstantiationException) as info:
+        instantiate(part.child)  # as a constructor would build it
+    assert info.value.config_path == "model.child._target_" and "full_key: model.child" in str(info.value)

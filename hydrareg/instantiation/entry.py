@@ -18,6 +18,7 @@ from omegaconf import DictConfig, ListConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from .. import keys
+from ..configdict import ConfigDict, config_path_of
 from ..errors import ConfigTypeError, HydraregError, find_hydrareg_error
 from ..registry import Registry
 from ..registry.default_scope import reset_context_scope, set_context_scope
@@ -46,7 +47,8 @@ def instantiate(config: Any, *args: Any, registry: Registry | None = None, **kwa
         if _is_type_node(config):
             return build_type_root(config, args, kwargs, registry)
         try:
-            return build_hydra_root(config, args, kwargs, registry)
+            path = config_path_of(config) if isinstance(config, ConfigDict) else None
+            return build_hydra_root(config, args, kwargs, registry, path)
         except OmegaConfBaseException as exc:
             raise _resolution_error(exc) from exc
 
