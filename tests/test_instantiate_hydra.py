@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 from hydra.errors import InstantiationException
@@ -304,6 +304,43 @@ def test_a_dataclass_instance_or_class_is_a_config():
 def test_a_dataclass_inside_a_dict_is_a_config_node():
     built = instantiate({"conf": PointConf(x=9)})
     assert built.conf == Point(9, 2)
+
+
+@dataclass
+class BagConf:
+    _target_: str = f"{HERE}.collect"
+    by_name: dict[str, Inner] = field(default_factory=lambda: {"x": Inner(1)})
+    in_order: list[Inner] = field(default_factory=lambda: [Inner(2)])
+    maybe: Optional[list[Inner]] = None  # noqa: UP045 (OmegaConf needs Optional here)
+
+
+@pytest.mark.parametrize(
+    ("mode", "mapping", "sequence", "item"),
+    [
+        ("none", DictConfig, ListConfig, Inner),
+        ("partial", dict, list, Inner),
+        ("all", dict, list, dict),
+    ],
+)
+def test_dataclass_values_inside_dicts_and_lists(mode, mapping, sequence, item):
+    _, kwargs = instantiate(config=BagConf(), _convert_=mode)
+    assert isinstance(kwargs["by_name"], mapping) and isinstance(kwargs["in_order"], sequence)
+    for value in (kwargs["by_name"]["x"], kwargs["in_order"][0]):
+        assert (OmegaConf.get_type(value) if OmegaConf.is_config(value) else type(value)) is item
+    assert kwargs["maybe"] is None
+
+
+@pytest.mark.parametrize("partial", [True, False])
+def test_configs_handed_to_a_target_are_detached_and_pickle(partial):
+    import pickle
+
+    def numbers():
+        yield 1
+
+    built = instantiate(target("collect"), _partial_=partial, gen=numbers(), lst=[1, 2])
+    lst = built.keywords["lst"] if partial else built[1]["lst"]
+    assert isinstance(lst, ListConfig) and lst._get_parent() is None
+    assert list(pickle.loads(pickle.dumps(lst))) == [1, 2]
 
 
 # ------------------------------------------------------------------------------------------ errors
