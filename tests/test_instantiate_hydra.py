@@ -381,11 +381,10 @@ def test_an_exception_from_the_target_keeps_its_type(wrap):
 
 @both
 def test_an_unknown_argument_is_a_typeerror(wrap):
-    with pytest.raises(
-        InstantiationException, match=r"Error in call to target .*Widget':\nTypeError"
-    ) as info:
-        build(wrap, target("Widget", a=1, d=4))
+    with pytest.raises(InstantiationException, match=r"Error in call to target .*Part':\nTypeError") as info:
+        build(wrap, {"w": target("Widget.Part", sise=4)})
     catchable_three_ways(info.value, TypeError)
+    assert info.value.config_path == "w.sise" and "did you mean: sise -> size?" in str(info.value)
 
 
 @both

@@ -14,7 +14,13 @@ from typing import Any
 
 from hydra.errors import InstantiationException
 
-from ..errors import ConfigResolutionError, ConfigTypeError, HydraregError, UnknownTargetError
+from ..errors import (
+    ConfigResolutionError,
+    ConfigTypeError,
+    HydraregError,
+    UnknownTargetError,
+    format_message,
+)
 
 __all__ = [
     "InstantiationError",
@@ -59,7 +65,11 @@ def _rebuild_plain(cls: type, message: str, config_path: str | None, details: An
 
 
 def with_original_type(
-    base: type[HydraregError], original: BaseException, message: str, config_path: str | None
+    base: type[HydraregError],
+    original: BaseException,
+    message: str,
+    config_path: str | None,
+    details: tuple[tuple[str, str], ...] = (),
 ) -> HydraregError:
     """An instance of ``base`` that is also an instance of ``type(original)`` (``base`` alone if the two
     cannot be combined, as for exception classes with ``__slots__`` or a closed layout)."""
@@ -69,8 +79,8 @@ def with_original_type(
     except Exception:  # an exception class whose __new__ needs arguments
         cls = base
         error = cls.__new__(cls)
-    error.message, error.config_path, error.registry, error.details = message, config_path, None, ()
-    Exception.__init__(error, message if not config_path else f"{message}\n  config path: {config_path}")
+    error.message, error.config_path, error.registry, error.details = message, config_path, None, details
+    Exception.__init__(error, format_message(message, config_path, None, details))
     return error
 
 
@@ -79,6 +89,6 @@ def _combined_class(base: type[HydraregError], original: type[BaseException]) ->
     if issubclass(original, base) or not issubclass(original, Exception):
         return base
     try:
-        return type(original.__name__, (base, original), {"__module__": base.__module__})
+        return type(f"Target{original.__name__}", (base, original), {"__module__": base.__module__})
     except TypeError:  # layout conflict
         return base

@@ -17,6 +17,8 @@ from omegaconf import OmegaConf
 
 from .. import keys
 from ..configdict import join_path
+from ..errors import BuildArgumentError, HydraregError
+from ..registry.build_functions import call_with_config_path
 from .errors import TargetArgumentsError, TargetCallError, TargetLocateError, with_original_type
 
 __all__ = ["call_target", "locate", "resolve_target", "target_name"]
@@ -100,10 +102,26 @@ def call_target(
     if partial:
         return functools.partial(target, *args, **kwargs)
     try:
-        return target(*args, **kwargs)
+        return call_with_config_path(target, kwargs, path, args)
     except Exception as exc:
-        message = f"Error in call to target '{target_name(target)}':\n{exc!r}{_full_key(path)}"
-        raise with_original_type(TargetCallError, exc, message, path or None) from exc
+        raise _call_error(target, exc, path) from _original(exc)
+
+
+def _original(exc: Exception) -> BaseException:
+    """The target's own exception (a BuildArgumentError explains a TypeError it chains to)."""
+    if isinstance(exc, BuildArgumentError) and exc.__cause__ is not None:
+        return exc.__cause__
+    return exc
+
+
+def _call_error(target: Any, exc: Exception, path: str | None) -> Exception:
+    """Hydra's message about the target's exception, as an error of the target's exception class too;
+    the arguments a target rejected are explained (closest parameter names, what it accepts)."""
+    original = _original(exc)
+    message = f"Error in call to target '{target_name(target)}':\n{original!r}{_full_key(path)}"
+    known_path = exc.config_path if isinstance(exc, HydraregError) and exc.config_path else path
+    details = exc.details if isinstance(exc, BuildArgumentError) else ()
+    return with_original_type(TargetCallError, original, message, known_path or None, details)
 
 
 def _positional(target: Any, args: Sequence[Any], configured: Any, path: str | None) -> tuple[Any, ...]:
