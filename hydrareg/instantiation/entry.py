@@ -24,7 +24,7 @@ from ..registry import Registry
 from ..registry.default_scope import reset_context_scope, set_context_scope
 from ..resolvers import import_custom_modules
 from .errors import TargetResolutionError, with_original_type
-from .hydra_style import build_hydra_root
+from .hydra_style import build_hydra_root, is_config, unsupported_config_error
 from .registry_style import build_type_root
 
 __all__ = ["instantiate"]
@@ -54,7 +54,9 @@ def instantiate(config: Any, *args: Any, registry: Registry | None = None, **kwa
 
 
 def checked_input(config: Any) -> None:
-    """The one check of a config before anything is copied or built (a hook for input policies)."""
+    """The one check of a config before anything is imported, copied or built (input policies go here)."""
+    if not is_config(config):
+        raise unsupported_config_error(config)
 
 
 def _checked_registry(registry: Registry | None) -> Registry:

@@ -78,11 +78,7 @@ def omegaconf_copy(config: Any) -> DictConfig | ListConfig:
         prepared = _prepared(config) if isinstance(config, (dict, list)) else config
         root = OmegaConf.structured(prepared, flags=_OBJECTS)
     else:
-        raise TargetArgumentsError(
-            f"Cannot instantiate config of type {type(config).__name__}.\n"
-            "Top level config must be an OmegaConf DictConfig/ListConfig object,\n"
-            "a plain dict/list, or a Structured Config class or instance."
-        )
+        raise unsupported_config_error(config)
     root._set_flag(["allow_objects", "struct", "readonly"], [True, False, False])
     return root
 
@@ -99,6 +95,19 @@ def resolve(root: DictConfig | ListConfig) -> None:
             except OmegaConfBaseException as located:
                 exc.full_key = located.full_key
         raise
+
+
+def is_config(config: Any) -> bool:
+    """Whether ``instantiate`` accepts ``config`` as a config (a dataclass or attrs class counts)."""
+    return isinstance(config, (dict, list, DictConfig, ListConfig)) or _is_structured(config)
+
+
+def unsupported_config_error(config: Any) -> TargetArgumentsError:
+    return TargetArgumentsError(
+        f"Cannot instantiate config of type {type(config).__name__}.\n"
+        "Top level config must be an OmegaConf DictConfig/ListConfig object,\n"
+        "a plain dict/list, or a Structured Config class or instance."
+    )
 
 
 def _is_structured(config: Any) -> bool:
