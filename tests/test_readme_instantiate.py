@@ -9,7 +9,7 @@ import types
 import pytest
 from conftest import REPO
 
-MARKER = "<!-- instantiate-example -->"
+MARKER = "<!-- readme-test: skip (tests/test_readme_instantiate.py runs it as the module my_app) -->"
 
 
 def readme_examples() -> list[str]:
