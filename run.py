@@ -5,6 +5,7 @@ python run.py -m backbone=mmdet_cspdarknet,mmcls_convnext hydra/launcher=joblib
 python run.py --help        (the app, its tasks and config groups)
 """
 
+import sys
 from typing import Any
 
 import hydra
@@ -12,6 +13,16 @@ from omegaconf import DictConfig
 
 import hydrareg_zoo  # noqa: F401  (registers the zoo's resolvers; imports no torch)
 from hydrareg.app import reported_errors, run_main
+
+# For `hydrareg check run.py` (and `--check`): cfg.task is built from TASKS with cfg and output_dir
+# passed by run_task; the tasks import hydrareg_zoo.engine (DigitsDataset, UnfreezeBackboneHook).
+HYDRAREG_BUILDS = {
+    "task": {
+        "registry": "hydrareg_zoo.tasks.registry:TASKS",
+        "runtime_args": ["cfg", "output_dir"],
+        "imports": ["hydrareg_zoo.engine"],
+    }
+}
 
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
@@ -23,4 +34,8 @@ def main(cfg: DictConfig) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    if "--check" in sys.argv[1:]:  # check every job's config against the registries, build nothing
+        from hydrareg.commands.check import check_main
+
+        sys.exit(check_main(__file__, sys.argv[1:]))
     run_main(main)  # --cfg job --resolve and --info report config errors briefly too

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +30,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(convert)
     convert.set_defaults(run=_run_convert)
+    _add_command(commands, "check", "compose every job of a sweep and check it against the registries")
+    _add_command(commands, "explain", "show where a value of the composed config came from")
     return parser
+
+
+def _add_command(commands: Any, name: str, summary: str) -> None:
+    """A subcommand whose module in ``hydrareg.commands`` has ``add_arguments``, ``run`` and ``EXAMPLE``."""
+    module = importlib.import_module(f"hydrareg.commands.{name}")
+    parser = commands.add_parser(
+        name,
+        help=summary,
+        description=(module.__doc__ or summary).strip(),
+        epilog=module.EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    module.add_arguments(parser)
+    parser.set_defaults(run=module.run)
 
 
 def _run_convert(args: argparse.Namespace) -> int:
@@ -38,7 +56,12 @@ def _run_convert(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # overrides after an option (`check run.py -m a=1,2`) belong to the positionals
+        if not hasattr(args, "words") or any(word.startswith("-") for word in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.words = [*args.words, *extra]
     return int(args.run(args) or 0)
 
 
