@@ -32,12 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     convert.set_defaults(run=_run_convert)
     _add_command(commands, "check", "compose every job of a sweep and check it against the registries")
     _add_command(commands, "explain", "show where a value of the composed config came from")
+    _add_command(commands, "registry", "print the registry tree, or search it", "registry_tree")
     return parser
 
 
-def _add_command(commands: Any, name: str, summary: str) -> None:
+def _add_command(commands: Any, name: str, summary: str, module_name: str | None = None) -> None:
     """A subcommand whose module in ``hydrareg.commands`` has ``add_arguments``, ``run`` and ``EXAMPLE``."""
-    module = importlib.import_module(f"hydrareg.commands.{name}")
+    module = importlib.import_module(f"hydrareg.commands.{module_name or name}")
     parser = commands.add_parser(
         name,
         help=summary,

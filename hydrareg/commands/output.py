@@ -15,7 +15,9 @@ def console() -> Any:
         from rich.console import Console
     except ImportError as exc:
         raise SystemExit("hydrareg's reports need rich: pip install 'hydrareg[cli]'") from exc
-    return Console(highlight=False, soft_wrap=True)
+    probe = Console()
+    width = None if probe.is_terminal else 200  # piped output: long lines stay whole
+    return Console(highlight=False, soft_wrap=True, width=width)
 
 
 def print_problems(problems: list[Problem], job_count: int) -> None:

@@ -1,0 +1,140 @@
+"""``hydrareg registry [SCOPE]``: the registry tree, each node's scope, name, size and lazy imports.
+
+It shows the 23 root registries (scope ``mmengine``) and the children that installed libraries
+attach (the demo libraries here), plus an app's own registries (``APP.py`` or ``--registry``).
+Declared scopes are loaded; a registry's ``locations`` (the modules that register its classes)
+are imported only with ``--load`` or ``--search``, so the counts show what is loaded so far.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+from typing import Any
+
+from ..registry import Registry
+from ..registry.root import ROOT_REGISTRIES
+from .app import add_app_arguments, app_from_arguments
+from .check import split_app
+from .lookup import Lookup
+
+EXAMPLE = """examples:
+  hydrareg registry                       (every non-empty registry, lazy imports not yet done)
+  hydrareg registry mmdet --load          (mmdet's registries with everything imported)
+  hydrareg registry --search resnet       (names that match, across every scope)
+  hydrareg registry run.py                (with the app's own registries, from HYDRAREG_BUILDS)"""
+
+SCOPES_ENTRY_POINT = "hydrareg.scopes"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("words", nargs="*", metavar="[APP.py] [SCOPE]", help="the app, and a scope to show")
+    parser.add_argument("--search", metavar="TEXT", help="list the registered names containing TEXT")
+    parser.add_argument("--load", action="store_true", help="import every registry's lazy locations first")
+    parser.add_argument("--all", action="store_true", help="show empty root registries too")
+    add_app_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    app_path, words = split_app(args.words)
+    roots = _roots(app_path, args)
+    load_declared_scopes(roots)
+    if args.load or args.search:
+        for node in walk(roots):
+            node.import_from_location()
+    from .output import console
+
+    if args.search:
+        console().print(search_table(roots, args.search, words[0] if words else None))
+    else:
+        console().print(tree(roots, words[0] if words else None, args.all))
+    return 0
+
+
+def _roots(app_path: str | None, args: argparse.Namespace) -> list[Registry]:
+    if app_path is None and not args.registry and not args.config_dir:
+        return list(ROOT_REGISTRIES.values())
+    if app_path is None and not args.config_dir:
+        args.config_dir = "."
+    lookup = Lookup(app_from_arguments(app_path, args).builds)
+    return lookup.all_roots()
+
+
+def declared_scopes() -> dict[str, str]:
+    """Scope -> module, as installed packages declare them (the ``hydrareg.scopes`` entry points)."""
+    return {ep.name: ep.value for ep in entry_points(group=SCOPES_ENTRY_POINT)}
+
+
+def load_declared_scopes(roots: list[Registry]) -> None:
+    """Attach every declared scope's registries (importing the scope's registry module only)."""
+    for scope in declared_scopes():
+        roots[0].find_scope(scope)
+
+
+def walk(roots: list[Registry]) -> Iterator[Registry]:
+    for root in roots:
+        yield from _walk(root)
+
+
+def _walk(node: Registry) -> Iterator[Registry]:
+    yield node
+    for child in list(node.children.values()):
+        yield from _walk(child)
+
+
+def pending_locations(node: Registry) -> list[str]:
+    """The node's lazy ``locations`` not imported yet (read from the registry's private fields:
+    ``Registry`` has no public accessor for them)."""
+    return [] if getattr(node, "_imported", True) else list(getattr(node, "_locations", ()))
+
+
+def _label(node: Registry) -> str:
+    text = f"[bold]{node.scope}[/]::{node.name}  [cyan]{len(node.module_dict)}[/] entries"
+    aliases = sorted(node.scope_names - {node.scope})
+    if aliases:
+        text += f"  (also {', '.join(aliases)})"
+    pending = pending_locations(node)
+    if pending:
+        text += f"  [yellow]lazy, not imported: {', '.join(pending)}[/]"
+    return text
+
+
+def _interesting(node: Registry) -> bool:
+    return bool(len(node.module_dict) or node.children or pending_locations(node))
+
+
+def tree(roots: list[Registry], scope: str | None, show_all: bool) -> Any:
+    """A rich Tree of the roots (or only the nodes of ``scope``, with their parents)."""
+    from rich.tree import Tree
+
+    top = Tree("registries" + (f" of scope {scope}" if scope else ""))
+    for root in roots:
+        if scope is not None and not any(scope in node.scope_names for node in _walk(root)):
+            continue
+        if scope is None and not show_all and not _interesting(root):
+            continue
+        _add(top.add(_label(root)), root, scope)
+    return top
+
+
+def _add(branch: Any, node: Registry, scope: str | None) -> None:
+    for child in node.children.values():
+        if scope is None or any(scope in n.scope_names for n in _walk(child)):
+            _add(branch.add(_label(child)), child, scope)
+
+
+def search_table(roots: list[Registry], text: str, scope: str | None) -> Any:
+    """Every registered name containing ``text`` (case-insensitive): name, registry, where defined."""
+    from rich.table import Table
+
+    table = Table("name", "registry", "defined in", title=f"names containing {text!r}")
+    wanted = text.lower()
+    for node in walk(roots):
+        if scope is not None and scope not in node.scope_names:
+            continue
+        for name, obj in sorted(node.module_dict.items()):
+            if wanted in name.lower():
+                module = getattr(obj, "__module__", "?")
+                table.add_row(f"{node.scope}.{name}", f"{node.scope}::{node.name}", f"{module}")
+    return table
