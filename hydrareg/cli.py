@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_command(commands, "check", "compose every job of a sweep and check it against the registries")
     _add_command(commands, "explain", "show where a value of the composed config came from")
     _add_command(commands, "registry", "print the registry tree, or search it", "registry_tree")
+    _add_command(commands, "schema", "write a JSON Schema of the app's configs (for editors)")
     return parser
 
 
