@@ -81,7 +81,7 @@ def check_job(composer: Composer, checker: ConfigChecker, job: list[str]) -> lis
     try:
         cfg = composer.compose(job)
     except Exception as exc:  # Hydra's own errors: an unknown group option, a bad override
-        return [Problem("compose", "", _first_lines(exc), origin=" ".join(job))]
+        return [Problem("compose", "", _first_lines(exc))]
     try:
         import_custom_modules(cfg)
     except HydraregError as exc:

@@ -9,6 +9,7 @@ Children that a constructor builds itself are checked with the registry it would
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -140,7 +141,7 @@ class ConfigChecker:
             yield Problem("missing-value", _dotted(path), "a mandatory value (???) was never given")
         elif is_interpolation(value):
             try:
-                peek(self.root, path, value)
+                peek(self.root, path, value, strict=True)
             except BrokenReference as exc:
                 yield Problem(
                     "reference",
@@ -199,11 +200,17 @@ class ConfigChecker:
             return found
         error = unknown_type_error(name, target_registry(registry, context.scope), registry, _dotted(path))
         details = dict(error.details)
+        hint = f"did you mean: {details['did you mean']}" if "did you mean" in details else ""
+        if len(path) == 1 and not self.lookup.is_declared(str(path[0])):
+            hint = (hint + "; " if hint else "") + (
+                f"no registry is declared for {path[0]!r}: pass --registry {path[0]}=module:ATTR "
+                "or list it in the app's HYDRAREG_BUILDS"
+            )
         return Problem(
             "unknown-type",
             _dotted((*path, keys.TYPE)),
             error.message,
-            hint=f"did you mean: {details['did you mean']}" if "did you mean" in details else "",
+            hint=hint,
             registry=details.get("searched", describe(registry)),
             scope=context.scope,
         )
@@ -329,3 +336,21 @@ def _dotted(path: tuple[Any, ...]) -> str:
     for key in path:
         dotted = join_path(dotted, key)
     return dotted
+
+
+def check_config(cfg: Any, builds: dict[str, Any] | None = None) -> list[Problem]:
+    """Check one config (a dict or a DictConfig, left unchanged) without building anything.
+
+    ``builds`` maps top-level keys to the app's registries (``'module:ATTR'`` or a
+    :class:`~hydrareg.commands.app.BuildSpec`), as ``HYDRAREG_BUILDS`` does.
+    """
+    from omegaconf import DictConfig
+
+    from .app import BuildSpec
+    from .values import plain
+
+    specs = {
+        key: spec if isinstance(spec, BuildSpec) else BuildSpec(spec) for key, spec in (builds or {}).items()
+    }
+    root = plain(cfg) if isinstance(cfg, DictConfig) else copy.deepcopy(cfg)
+    return ConfigChecker(Lookup(specs)).check(root)

@@ -50,6 +50,10 @@ class Lookup:
             return f"app:{key}"
         return routing.TOP_LEVEL.get(key, "MODELS")
 
+    def is_declared(self, key: str) -> bool:
+        """Whether the app or MMEngine's conventions say which registry builds top-level ``key``."""
+        return key in self.app_registries or key in routing.TOP_LEVEL
+
     def registry(self, kind: str, scope_of_owner: str | None = None) -> Registry | None:
         """The registry of ``kind``; below an owner found in a scope, that scope's node of it."""
         if kind.startswith("app:"):

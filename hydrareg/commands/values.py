@@ -32,8 +32,18 @@ def is_interpolation(value: Any) -> bool:
     return isinstance(value, str) and "${" in value
 
 
-def peek(root: dict[str, Any], path: tuple[Any, ...], value: Any) -> Any:
-    """``value`` (found at ``path``), with ``${a.b}`` references followed; :data:`UNKNOWN` for resolvers."""
+def peek(root: dict[str, Any], path: tuple[Any, ...], value: Any, strict: bool = False) -> Any:
+    """``value`` (found at ``path``), with ``${a.b}`` references followed; :data:`UNKNOWN` for
+    resolvers, and for references to nothing unless ``strict`` (then :class:`BrokenReference`)."""
+    try:
+        return _follow(root, path, value)
+    except BrokenReference:
+        if strict:
+            raise
+        return UNKNOWN
+
+
+def _follow(root: dict[str, Any], path: tuple[Any, ...], value: Any) -> Any:
     for _ in range(_MAX_HOPS):
         if not is_interpolation(value):
             return value
