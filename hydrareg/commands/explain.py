@@ -111,11 +111,7 @@ def _describe_origin(origin: Origin, quote: bool = True) -> str:
         "override": f"command-line override {origin.text}",
         "removed": f"removed on the command line: {origin.text}",
     }[origin.kind]
-    shown = (
-        f": {origin.text}"
-        if quote and origin.kind == "file" and origin.text not in ("", "{...}", "[...]")
-        else ""
-    )
+    shown = f": {origin.text}" if quote and origin.kind == "file" and origin.text not in ("", "{...}") else ""
     note = f" ({origin.note})" if origin.note else ""
     return what + shown + note
 

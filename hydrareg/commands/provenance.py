@@ -74,7 +74,11 @@ def job_provenance(composer: Any, overrides: Sequence[str]) -> Provenance:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(list(overrides))
-    chosen = {o.key_or_group.lstrip("+~"): o.input_line for o in parsed if composer.is_group(o.key_or_group)}
+    chosen = {
+        f"{o.key_or_group.lstrip('+~').split('@')[0]}/{o.value()}": o.input_line
+        for o in parsed
+        if composer.is_group(o.key_or_group) and isinstance(o.value(), str)
+    }
     provenance = Provenance()
     for default in composer.defaults_list(overrides):
         package = default.package or ""
@@ -83,8 +87,7 @@ def job_provenance(composer: Any, overrides: Sequence[str]) -> Provenance:
         path = composer.config_file(default.config_path)
         if path is None:
             continue
-        group = default.config_path.rpartition("/")[0]
-        note = _how_chosen(default, chosen.get(group))
+        note = _how_chosen(default, chosen.get(default.config_path))
         for key, origin in file_events(path, package, note):
             provenance.add(key, origin)
     for override in parsed:
@@ -121,36 +124,46 @@ def _file_events(path: str, package: str, note: str, _mtime: int, _size: int) ->
     import yaml
 
     with open(path, encoding="utf-8") as file:
-        root = yaml.compose(file, Loader=yaml.SafeLoader)
+        text = file.read()
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
     shown = display_path(path)
     prefix = parse_key(package)
     events: list[tuple[Key, Origin]] = []
     if isinstance(root, yaml.MappingNode):
         events.append((prefix, Origin("file", shown, root.start_mark.line + 1, "", False, note)))
         items = [(k, v) for k, v in root.value if not (k.value == "defaults" and not prefix)]
-        events.extend(_node_events(items, prefix, shown, note))
+        events.extend(_node_events(items, prefix, Origin("file", shown, None, text, False, note)))
     return events
 
 
-def _node_events(
-    items: list[tuple[Any, Any]], prefix: Key, file: str, note: str
-) -> Iterator[tuple[Key, Origin]]:
+def _node_events(items: list[tuple[Any, Any]], prefix: Key, file: Origin) -> Iterator[tuple[Key, Origin]]:
+    """Origins of a mapping's items; ``file`` carries the file's name, note and text."""
     import yaml
 
     for key_node, value_node in items:
         key = (*prefix, str(key_node.value)) if key_node is not None else prefix
         line = (key_node or value_node).start_mark.line + 1
+        shown = _source(value_node, file.text)
         if isinstance(value_node, yaml.MappingNode):
             deleted = any(k.value == keys.DELETE and v.value in ("true", "True") for k, v in value_node.value)
-            kind = "delete" if deleted else "file"
-            yield key, Origin(kind, file, line, "{...}", deleted, note)
-            yield from _node_events(value_node.value, key, file, note)
+            yield key, Origin("delete" if deleted else "file", file.file, line, shown, deleted, file.note)
+            yield from _node_events(value_node.value, key, file)
         elif isinstance(value_node, yaml.SequenceNode):
-            yield key, Origin("file", file, line, "[...]", True, note)
+            yield key, Origin("file", file.file, line, shown, True, file.note)
             for index, item in enumerate(value_node.value):
-                yield from _node_events([(None, item)], (*key, str(index)), file, note)
+                yield from _node_events([(None, item)], (*key, str(index)), file)
         else:
-            yield key, Origin("file", file, line, str(value_node.value), True, note)
+            yield key, Origin("file", file.file, line, str(value_node.value), True, file.note)
+
+
+def _source(node: Any, text: str) -> str:
+    """A collection as written when it fits on one line (``[4, 8]``), else ``[...]``/``{...}``."""
+    import yaml
+
+    written = text[node.start_mark.index : node.end_mark.index].strip()
+    if "\n" not in written and len(written) <= 60:
+        return written
+    return "[...]" if isinstance(node, yaml.SequenceNode) else "{...}"
 
 
 def display_path(path: str) -> str:
