@@ -122,6 +122,11 @@ class SchemaBuilder:
         return {"$ref": f"#/$defs/kinds/{name}"}
 
     def _kind_schema(self, kind: str, strict: bool) -> dict[str, Any]:
+        if kind in (routing.DATA, routing.DATALOADER):  # data, except the keys its owner builds
+            inside = routing.INSIDE_DATALOADER if kind == routing.DATALOADER else routing.INSIDE_DATA
+            return {
+                "properties": {key: self.node_ref(inside_kind, strict) for key, inside_kind in inside.items()}
+            }
         registry = self.lookup.registry(kind)
         if registry is None:
             return {}
@@ -159,17 +164,22 @@ class SchemaBuilder:
             schema["description"] = inspect.cleandoc(obj.__doc__).split("\n\n")[0]
         if not signatures.accepts_any_keyword(signature):
             schema["additionalProperties"] = False
-        required = [
-            n for n in signatures.required_names(signature) if n not in routing.INJECTED.get(kind, ())
-        ]
+        injected = (
+            *routing.INJECTED.get(kind, ()),
+            *self.lookup.runtime_args.get(kind.removeprefix("app:"), ()),
+        )
+        required = [name for name in signatures.required_names(signature) if name not in injected]
         if strict and required:
             schema["required"] = required
         return schema
 
     def _parameter_schema(self, parameter: inspect.Parameter, kind: str, strict: bool) -> dict[str, Any]:
         value = annotation_schema(parameter.annotation)
+        node = self.node_ref(routing.nested_kind(kind, parameter.name), strict)
         if value is None:
-            value = self.node_ref(routing.nested_kind(kind, parameter.name), strict)
+            value = node
+        elif value == {"type": "array"}:  # items of any kind: nodes a constructor may build
+            value = {"anyOf": [{"type": "array", "items": node}, _INTERPOLATION]}
         else:
             value = {"anyOf": [value, _INTERPOLATION]}
         default = parameter.default

@@ -1,0 +1,70 @@
+"""`hydrareg registry`: the registry tree with sizes and lazy locations; --search across scopes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_probe import make_probe_app
+from conftest import REPO
+
+from hydrareg.cli import main
+
+
+def registry(capsys, *argv: str) -> str:
+    assert main(["registry", *argv]) == 0
+    return capsys.readouterr().out
+
+
+def test_the_tree_shows_roots_children_aliases_and_lazy_locations(capsys):
+    out = registry(capsys)
+    lines = out.splitlines()
+    model = next(i for i, line in enumerate(lines) if "mmengine::model" in line)
+    children = [line for line in lines[model + 1 :] if line.startswith(("│", " "))]
+    assert any("mmcls::model" in line and "(also mmpretrain)" in line for line in children)
+    assert any("mmdet::model" in line for line in children)
+    assert any("mmdet::task util" in line for line in lines)
+    assert "mmengine::visualizer" not in out  # empty roots only with --all
+    assert "mmengine::visualizer" in registry(capsys, "--all")
+
+
+def test_lazy_locations_are_named_until_loaded(capsys):
+    from hydrareg_zoo.mmrotate.registry import TRANSFORMS
+
+    if not getattr(TRANSFORMS, "_imported", True):
+        assert "lazy, not imported: hydrareg_zoo.mmrotate.transforms" in registry(capsys, "mmrotate")
+    out = registry(capsys, "mmrotate", "--load")
+    assert "lazy, not imported" not in out
+    line = next(line for line in out.splitlines() if "mmrotate::transform" in line)
+    assert f"{len(TRANSFORMS.module_dict)} entries" in line and len(TRANSFORMS.module_dict) > 0
+
+
+def test_a_scope_shows_only_its_registries_and_their_parents(capsys):
+    out = registry(capsys, "mmtrack")
+    assert "mmtrack::model" in out and "mmengine::model" in out
+    assert "mmdet" not in out and "mmengine::dataset" not in out
+
+
+def test_search_finds_names_across_scopes(capsys):
+    out = registry(capsys, "--search", "resnet")
+    assert "mmcls.ResNet" in out and "hydrareg_zoo.mmcls.models" in out
+    out = registry(capsys, "--search", "yolox")
+    assert "mmdet.YOLOX" in out and "mmdet.YOLOXHead" in out and "mmdet.YOLOXPAFPN" in out
+
+
+def test_the_apps_own_registries(capsys, syspath: Path):
+    app = make_probe_app(syspath)
+    out = registry(capsys, str(app), "--load")
+    assert "probe::thing  2 entries" in out and "extra::thing  1 entries" in out
+    out = registry(capsys, str(REPO / "run.py"))
+    assert "hydrareg_zoo::task" in out
+
+
+def test_every_subcommand_help_has_an_example(capsys):
+    import pytest
+
+    for command in ("check", "explain", "registry", "schema"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([command, "--help"])
+        assert exit_info.value.code == 0
+        out = capsys.readouterr().out
+        assert f"hydrareg {command}" in out and "example" in out
