@@ -14,7 +14,7 @@ from omegaconf import DictConfig
 import hydrareg_zoo  # noqa: F401  (registers the zoo's resolvers; imports no torch)
 from hydrareg.app import reported_errors, run_main
 
-# For `hydrareg check run.py` (and `--check`): cfg.task is built from TASKS with cfg and output_dir
+# For `hydrareg check run.py` (and `run.py --check`): cfg.task is built from TASKS with cfg and output_dir
 # passed by run_task; the tasks import hydrareg_zoo.engine (DigitsDataset, UnfreezeBackboneHook).
 HYDRAREG_BUILDS = {
     "task": {
@@ -34,8 +34,8 @@ def main(cfg: DictConfig) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    if "--check" in sys.argv[1:]:  # check every job's config against the registries, build nothing
-        from hydrareg.commands.check import check_main
+    if {"--check", "--explain"} & set(sys.argv[1:]):  # `hydrareg check/explain` on these configs
+        from hydrareg.commands.app import run_app_flag
 
-        sys.exit(check_main(__file__, sys.argv[1:]))
+        sys.exit(run_app_flag(__file__, sys.argv[1:]))
     run_main(main)  # --cfg job --resolve and --info report config errors briefly too

@@ -89,3 +89,27 @@ def test_without_a_key_every_leaf_is_annotated(probe, capsys, monkeypatch):
 def test_an_unknown_key_is_an_error(probe, capsys):
     assert main(["explain", str(probe), "thing.nothing"]) == 2
     assert "thing.nothing is not in the composed config" in capsys.readouterr().err
+
+
+def test_run_py_explain_flag(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "run.py"),
+            "--explain",
+            "model.neck.out_channels",
+            "model=retinanet",
+            "--no-resolve",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("model.neck.out_channels = 128\n  1. set in ")
+    assert "conf/neck/fpn.yaml:" in result.stdout
+    assert not (tmp_path / "outputs").exists()

@@ -15,6 +15,7 @@ import argparse
 import ast
 import importlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,3 +175,21 @@ def _build_spec(entry: Any, path: str) -> BuildSpec:
         f"{path}: each {BUILDS_CONSTANT} entry is 'module:ATTR' or "
         "{'registry': ..., 'runtime_args': [...], 'imports': [...]}"
     )
+
+
+#: Flags an app may pass on to ``hydrareg`` (``python run.py --check -m ...``).
+APP_FLAGS = {"--check": "check", "--explain": "explain"}
+
+
+def run_app_flag(app_file: str, argv: Sequence[str]) -> int | None:
+    """``python app.py --check ...`` / ``--explain KEY ...``: the subcommand on the app's own configs.
+
+    None when ``argv`` has neither flag (the app then runs as usual).
+    """
+    flags = [arg for arg in argv if arg in APP_FLAGS]
+    if not flags:
+        return None
+    from ..cli import main
+
+    rest = [arg for arg in argv if arg not in APP_FLAGS]
+    return main([APP_FLAGS[flags[0]], app_file, *rest])

@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from ..errors import HydraregError
 from ..resolvers import import_custom_modules
@@ -106,14 +105,3 @@ def locate(problem: Problem, composer: Composer, job: list[str]) -> None:
 
 def _first_lines(exc: BaseException, limit: int = 3) -> str:
     return "\n".join(str(exc).strip().splitlines()[:limit]) or type(exc).__name__
-
-
-def check_main(app_file: str, argv: Sequence[str]) -> int:
-    """The app-side ``--check`` flag: ``python run.py --check [-m] overrides`` checks instead of running."""
-    from ..cli import main
-
-    return main(["check", app_file, *[arg for arg in argv if arg != "--check"]])
-
-
-def to_json(problems: list[Problem]) -> list[dict[str, Any]]:
-    return [problem.to_json() for problem in problems]

@@ -74,7 +74,7 @@ class ConfigChecker:
             if not isinstance(node, dict):
                 break
             context = replace(context, scope=self._node_scope(node, path[:depth], context)[0])
-            found = self._found(node, path[:depth], context)
+            found = self.found_type(node, path[:depth], context)
             context = self._child_context(
                 context, key, found.holder.scope if found and found.holder else None
             )
@@ -83,7 +83,7 @@ class ConfigChecker:
             context = replace(context, scope=self._node_scope(node, path, context)[0])
         return context
 
-    def _found(self, node: dict[str, Any], path: tuple[Any, ...], context: Context) -> Found | None:
+    def found_type(self, node: dict[str, Any], path: tuple[Any, ...], context: Context) -> Found | None:
         """What the node's ``type`` resolves to in ``context``, if it has one and it resolves."""
         if keys.TYPE not in node or context.kind in (routing.DATA, routing.DATALOADER):
             return None

@@ -147,7 +147,7 @@ def _resolved(cfg: Any, key: str) -> str:
 def _type_lines(root: Any, lookup: Lookup, node_path: tuple[Any, ...]) -> Iterator[str]:
     checker = ConfigChecker(lookup)
     context = checker.context_of(root, node_path)
-    found = checker._found(select(root, node_path), node_path, context)
+    found = checker.found_type(select(root, node_path), node_path, context)
     scope = context.scope or "none"
     searched = describe(context.registry)
     if found is None:
