@@ -86,9 +86,12 @@ def test_without_a_key_every_leaf_is_annotated(probe, capsys, monkeypatch):
     assert rows["thing.head.channels"].startswith("thing.head.channels = [1, 2]")
 
 
-def test_an_unknown_key_is_an_error(probe, capsys):
+def test_an_unknown_key_or_a_config_that_does_not_compose_is_an_error(probe, capsys):
     assert main(["explain", str(probe), "thing.nothing"]) == 2
     assert "thing.nothing is not in the composed config" in capsys.readouterr().err
+    assert main(["explain", str(probe), "thing.depth", "net=nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hydrareg explain: cannot compose the config: ") and "nosuch" in err
 
 
 def test_run_py_explain_flag(tmp_path):

@@ -16,7 +16,7 @@ from ..errors import HydraregError
 from ..resolvers import import_custom_modules
 from .app import AppSpec, add_app_arguments, app_from_arguments
 from .checker import ConfigChecker
-from .jobs import Composer, composing, sweep_jobs
+from .jobs import Composer, composing, first_lines, sweep_jobs
 from .lookup import Lookup
 from .problems import Problem
 from .provenance import COMMAND_LINE, job_provenance, parse_key
@@ -80,7 +80,7 @@ def check_job(composer: Composer, checker: ConfigChecker, job: list[str]) -> lis
     try:
         cfg = composer.compose(job)
     except Exception as exc:  # Hydra's own errors: an unknown group option, a bad override
-        return [Problem("compose", "", _first_lines(exc))]
+        return [Problem("compose", "", first_lines(exc))]
     try:
         import_custom_modules(cfg)
     except HydraregError as exc:
@@ -101,7 +101,3 @@ def locate(problem: Problem, composer: Composer, job: list[str]) -> None:
     problem.file = origin.file
     problem.line = origin.line
     problem.origin = origin.text if origin.file == COMMAND_LINE else origin.where
-
-
-def _first_lines(exc: BaseException, limit: int = 3) -> str:
-    return "\n".join(str(exc).strip().splitlines()[:limit]) or type(exc).__name__

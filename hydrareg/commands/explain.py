@@ -24,7 +24,7 @@ from ..errors import HydraregError
 from .app import add_app_arguments, app_from_arguments
 from .check import split_app
 from .checker import ConfigChecker
-from .jobs import composing
+from .jobs import Composer, composing, first_lines
 from .lookup import Lookup, describe
 from .provenance import Origin, Provenance, job_provenance, parse_key
 from .values import BrokenReference, absolute, is_interpolation, plain, select
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = app_from_arguments(app_path, args)
         with composing(app) as composer:
-            cfg = composer.compose(words)
+            cfg = _compose(composer, words)
             provenance = job_provenance(composer, words)
             lookup = Lookup(app.builds)
             lines = (
@@ -68,6 +68,13 @@ def run(args: argparse.Namespace) -> int:
     for line in lines:
         console().print(line, markup=False)
     return 0
+
+
+def _compose(composer: Composer, overrides: list[str]) -> Any:
+    try:
+        return composer.compose(overrides)
+    except Exception as exc:  # Hydra's errors: an unknown group option, a bad override
+        raise HydraregError(f"cannot compose the config: {first_lines(exc)}") from exc
 
 
 def explain_key(cfg: Any, provenance: Provenance, lookup: Lookup, key: str, resolve: bool) -> list[str]:

@@ -105,3 +105,8 @@ def _sweeper_params(composer: Composer, plain: list[str]) -> list[str]:
         )
     params = sweeper.get("params") or {}
     return [f"{key}={value}" for key, value in params.items()]
+
+
+def first_lines(exc: BaseException, limit: int = 3) -> str:
+    """The start of an error's message (Hydra appends its whole search path)."""
+    return "\n".join(str(exc).strip().splitlines()[:limit]) or type(exc).__name__

@@ -26,9 +26,8 @@ def print_problems(problems: list[Problem], job_count: int) -> None:
 
     out = console()
     for problem in problems:
-        out.print(
-            f"[bold red]✗[/] [bold]{escape(problem.path or '(composition)')}[/]: {escape(problem.message)}"
-        )
+        message = escape(problem.message.replace("\n", "\n    "))
+        out.print(f"[bold red]✗[/] [bold]{escape(problem.path or '(composition)')}[/]: {message}")
         for label, value in _details(problem, job_count):
             out.print(f"    [dim]{label + ':':<10}[/] {escape(value)}")
     jobs = f"{job_count} job{'s' if job_count != 1 else ''}"
