@@ -76,3 +76,22 @@ def test_every_subcommand_help_has_an_example(capsys):
         assert exit_info.value.code == 0
         out = capsys.readouterr().out
         assert f"hydrareg {command}" in out and "example" in out
+
+
+def test_mmengines_own_tree_is_shown_when_it_is_installed(capsys):
+    import uuid
+
+    import pytest
+
+    mmengine_registry = pytest.importorskip("mmengine.registry")
+    scope = f"probe{uuid.uuid4().hex[:8]}"
+    child = mmengine_registry.Registry("model", parent=mmengine_registry.MODELS, scope=scope)
+
+    @child.register_module()
+    class ProbeOnlyInMMEngine:
+        pass
+
+    out = registry(capsys, scope)
+    assert "mmengine::model  " in out and "(MMEngine's registry)" in out
+    assert f"{scope}::model  1 entries  (MMEngine's registry)" in out
+    assert f"{scope}.ProbeOnlyInMMEngine" in registry(capsys, "--search", "ProbeOnlyInMMEngine")

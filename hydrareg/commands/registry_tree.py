@@ -1,7 +1,8 @@
 """``hydrareg registry [SCOPE]``: the registry tree, each node's scope, name, size and lazy imports.
 
 It shows the 23 root registries (scope ``mmengine``) and the children that installed libraries
-attach (the demo libraries here), plus an app's own registries (``APP.py`` or ``--registry``).
+attach (the demo libraries here), an app's own registries (``APP.py`` or ``--registry``), and,
+when mmengine is installed, MMEngine's own tree.
 Declared scopes are loaded; a registry's ``locations`` (the modules that register its classes)
 are imported only with ``--load`` or ``--search``, so the counts show what is loaded so far.
 """
@@ -9,6 +10,7 @@ are imported only with ``--load`` or ``--search``, so the counts show what is lo
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 from typing import Any
@@ -54,11 +56,30 @@ def run(args: argparse.Namespace) -> int:
 
 def _roots(app_path: str | None, args: argparse.Namespace) -> list[Registry]:
     if app_path is None and not args.registry and not args.config_dir:
-        return list(ROOT_REGISTRIES.values())
+        return [*ROOT_REGISTRIES.values(), *mmengine_roots()]
     if app_path is None and not args.config_dir:
         args.config_dir = "."
     lookup = Lookup(app_from_arguments(app_path, args).builds)
-    return lookup.all_roots()
+    return [*lookup.all_roots(), *mmengine_roots()]
+
+
+def mmengine_roots() -> list[Any]:
+    """MMEngine's own root registries, when mmengine is installed (shown beside hydrareg's)."""
+    if importlib.util.find_spec("mmengine") is None:
+        return []
+    import mmengine.registry as mmengine_registry
+
+    roots = {
+        id(value): value
+        for value in vars(mmengine_registry).values()
+        if isinstance(value, mmengine_registry.Registry) and value.parent is None
+    }
+    return list(roots.values())
+
+
+def scope_names(node: Any) -> frozenset[str]:
+    """Every prefix that means ``node`` (MMEngine's registries have no aliases)."""
+    return getattr(node, "scope_names", frozenset({node.scope}))
 
 
 def declared_scopes() -> dict[str, str]:
@@ -72,12 +93,12 @@ def load_declared_scopes(roots: list[Registry]) -> None:
         roots[0].find_scope(scope)
 
 
-def walk(roots: list[Registry]) -> Iterator[Registry]:
+def walk(roots: list[Any]) -> Iterator[Any]:
     for root in roots:
         yield from _walk(root)
 
 
-def _walk(node: Registry) -> Iterator[Registry]:
+def _walk(node: Any) -> Iterator[Any]:
     yield node
     for child in list(node.children.values()):
         yield from _walk(child)
@@ -91,7 +112,9 @@ def pending_locations(node: Registry) -> list[str]:
 
 def _label(node: Registry) -> str:
     text = f"[bold]{node.scope}[/]::{node.name}  [cyan]{len(node.module_dict)}[/] entries"
-    aliases = sorted(node.scope_names - {node.scope})
+    if not isinstance(node, Registry):
+        text += "  (MMEngine's registry)"
+    aliases = sorted(scope_names(node) - {node.scope})
     if aliases:
         text += f"  (also {', '.join(aliases)})"
     pending = pending_locations(node)
@@ -110,7 +133,7 @@ def tree(roots: list[Registry], scope: str | None, show_all: bool) -> Any:
 
     top = Tree("registries" + (f" of scope {scope}" if scope else ""))
     for root in roots:
-        if scope is not None and not any(scope in node.scope_names for node in _walk(root)):
+        if scope is not None and not any(scope in scope_names(node) for node in _walk(root)):
             continue
         if scope is None and not show_all and not _interesting(root):
             continue
@@ -120,7 +143,7 @@ def tree(roots: list[Registry], scope: str | None, show_all: bool) -> Any:
 
 def _add(branch: Any, node: Registry, scope: str | None) -> None:
     for child in node.children.values():
-        if scope is None or any(scope in n.scope_names for n in _walk(child)):
+        if scope is None or any(scope in scope_names(n) for n in _walk(child)):
             _add(branch.add(_label(child)), child, scope)
 
 
@@ -131,7 +154,7 @@ def search_table(roots: list[Registry], text: str, scope: str | None) -> Any:
     table = Table("name", "registry", "defined in", title=f"names containing {text!r}")
     wanted = text.lower()
     for node in walk(roots):
-        if scope is not None and scope not in node.scope_names:
+        if scope is not None and scope not in scope_names(node):
             continue
         for name, obj in sorted(node.module_dict.items()):
             if wanted in name.lower():
