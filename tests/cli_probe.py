@@ -98,9 +98,21 @@ CONFIGS = {
 }
 
 
+EXTRAS = """
+from probe_lib.registry import BUILT, THINGS
+
+
+@THINGS.register_module()
+class Extra:
+    def __init__(self, channels: list[int]):
+        BUILT.append(self)
+"""
+
+
 def make_probe_app(root: Path, **changed: str) -> Path:
     """Write the library (importable from ``root``), the app and its configs; returns app.py's path."""
     write_module(root, "probe_lib.registry", LIBRARY)
+    write_module(root, "probe_lib.extras", EXTRAS)  # registers Extra when custom_imports says so
     (root / "app.py").write_text(APP)
     write_tree(root, {**CONFIGS, **changed})
     return root / "app.py"

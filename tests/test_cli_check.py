@@ -93,6 +93,21 @@ def test_every_kind_of_problem_is_reported_at_once(probe, capsys, syspath):
     assert built(syspath) == []
 
 
+def test_custom_imports_are_imported_and_a_failing_one_is_a_problem(probe, capsys, syspath):
+    status, report = check_json(capsys, str(probe), "thing.head.type=Extra")
+    assert status == 1 and [p["kind"] for p in report["problems"]] == ["unknown-type"]
+    imports = "+custom_imports=${custom_imports:probe_lib.extras}"
+    status, report = check_json(capsys, str(probe), "thing.head.type=Extra", imports)
+    assert (status, report["problems"]) == (0, [])
+    status, report = check_json(capsys, str(probe), "+custom_imports=${custom_imports:probe_lib.nothing}")
+    assert status == 1
+    [problem] = report["problems"]
+    assert problem["kind"] == "import" and problem["path"] == "custom_imports"
+    assert "probe_lib.nothing" in problem["message"]
+    assert problem["origin"] == "+custom_imports=${custom_imports:probe_lib.nothing}"
+    assert built(syspath) == []
+
+
 def test_missing_required_arguments_except_those_the_app_passes(probe, capsys):
     status, report = check_json(capsys, str(probe), "~thing.depth")
     assert status == 1
