@@ -12,7 +12,8 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from hydrareg.config_cache import CACHE, install_config_cache
+from hydrareg.hydra import install_config_cache
+from hydrareg.hydra.cache import CACHE
 
 PRIMARY = """\
 defaults:

@@ -16,7 +16,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from hydrareg.callbacks import restore_registrations, snapshot_main_registrations
-from hydrareg.hydra import composition_hook_installed, install_composition_hook
+from hydrareg.hydra import composition_hook_installed, install
 from hydrareg.registry import MODELS
 
 APPS = Path(__file__).parent / "apps"
@@ -69,7 +69,9 @@ def test_delete_replaces_the_node_in_hydras_compose_api(composed):
 def test_installing_twice_and_reimporting_the_plugin_module_are_harmless(composed):
     import hydra_plugins.hydrareg_plugin as plugin
 
-    assert install_composition_hook() and install_composition_hook()
+    install()
+    install()
+    assert composition_hook_installed()
     importlib.reload(plugin)  # Hydra's plugin discovery executes it again in the same process
     assert OmegaConf.to_container(composed("part=replaced").model.part) == {"type": "PluginPart", "depth": 5}
 
@@ -189,7 +191,7 @@ def test_snapshot_finds_what_main_registered_and_restore_registers_it_again():
 
 
 def test_configs_are_saved_byte_identical_to_omegaconfs_yaml(tmp_path):
-    from hydrareg.hydra import _save_config, config_to_yaml
+    from hydrareg.hydra.saving import config_to_yaml, save_config
 
     cfg = OmegaConf.create(
         {
@@ -200,5 +202,5 @@ def test_configs_are_saved_byte_identical_to_omegaconfs_yaml(tmp_path):
         }
     )
     assert config_to_yaml(cfg) == OmegaConf.to_yaml(cfg)
-    _save_config(cfg, "config.yaml", tmp_path / ".hydra")
+    save_config(cfg, "config.yaml", tmp_path / ".hydra")
     assert (tmp_path / ".hydra" / "config.yaml").read_text() == OmegaConf.to_yaml(cfg)

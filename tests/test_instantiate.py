@@ -309,11 +309,18 @@ def test_malformed_special_keys_are_typeerrors_naming_the_key(node, path):
     assert DefaultScope.get_current_instance() is None
 
 
-def test_a_leftover_delete_key_never_reaches_a_constructor_and_warns():
-    cfg = {"type": "icls.Backbone", "_delete_": True, "arch": "small"}
-    with pytest.warns(UserWarning, match=r"_delete_ reached instantiate at _delete_"):
-        built = instantiate(cfg, registry=ROOT)
-    assert built.arch == "small" and "_delete_" in cfg
+@pytest.mark.parametrize("as_config", [False, True])
+def test_a_leftover_delete_key_is_refused_naming_it_and_nothing_is_built(as_config):
+    """A marker that composition did not apply means the node was merged, not replaced: never build it."""
+    from hydrareg.errors import CompositionError
+
+    built = []
+    cfg = {"model": {"type": "icls.Backbone", "_delete_": True, "arch": "small"}}
+    cfg = OmegaConf.create(cfg) if as_config else cfg
+    with pytest.raises(CompositionError, match=r"_delete_ was not applied") as info:
+        built.append(instantiate(cfg["model"] if as_config else cfg, registry=ROOT))
+    assert "_delete_" in info.value.config_path and not built
+    assert OmegaConf.to_container(OmegaConf.create(cfg))["model"]["_delete_"] is True
 
 
 def test_none_and_non_configs():

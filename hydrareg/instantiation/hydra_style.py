@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import warnings
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any
@@ -25,6 +24,7 @@ from omegaconf.errors import OmegaConfBaseException
 from .. import keys
 from ..configdict import join_path, omegaconf_path
 from ..errors import ConfigTypeError
+from ..merge import leftover_deletes
 from ..registry import Registry
 from .errors import TargetArgumentsError
 from .registry_style import RegistryStyleBuilder, registry_tree, scope_of
@@ -60,6 +60,9 @@ def build_hydra_root(
     else:
         resolve(root)
         recursive, convert, partial = _list_root_flags(kwargs)
+    left = leftover_deletes(root, skip=())  # refused before anything is built
+    if left:
+        warn_delete_left([join_path(path or "", key) for key in left])
     builder = HydraStyleBuilder(registry, path)
     built = builder.build(root, args, builder.convert_mode(convert, root), recursive, partial)
     builder.warn_dropped()
@@ -266,13 +269,10 @@ class HydraStyleBuilder:
 
 
 def warn_delete_left(paths: list[str]) -> None:
-    warnings.warn(
-        f"{keys.DELETE} reached instantiate at {', '.join(paths)} and was ignored: this config "
-        "was not composed with hydrareg's composition hook, so earlier values were merged, not "
-        "replaced",
-        UserWarning,
-        stacklevel=4,
-    )
+    """A ``_delete_`` composition did not apply: refuse rather than build from a merged node."""
+    from ..hydra.delete_guard import leftover_delete_error
+
+    raise leftover_delete_error(paths)
 
 
 def converted(value: Any, convert: str) -> Any:
