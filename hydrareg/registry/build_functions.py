@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from .. import keys
 from ..configdict import ConfigDict, config_path_of, join_path, to_config_tree
@@ -61,7 +61,8 @@ def build_from_cfg(
     if default_args is not None:
         for name, value in default_args.items():
             args.setdefault(name, value)
-    path = cfg._hydrareg_path if kind is ConfigDict else None if kind is dict else config_path_of(cfg)
+    known = cast(ConfigDict, cfg)._hydrareg_path if kind is ConfigDict else None
+    path = known if kind is ConfigDict or kind is dict else config_path_of(cfg)
     scope = args.pop(keys.SCOPE, None)
     token = None if scope is None else _switch_scope(scope, registry, path)
     try:

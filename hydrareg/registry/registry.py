@@ -37,6 +37,7 @@ class _ModuleDict(dict):
     """
 
     __slots__ = ("_tree",)
+    _tree: _TreeState
 
     def _changed(self) -> None:
         tree = getattr(self, "_tree", None)  # unset while unpickling
