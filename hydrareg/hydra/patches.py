@@ -13,7 +13,6 @@ import importlib
 import os
 import threading
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 from .fingerprint import fingerprint
@@ -43,23 +42,28 @@ class HydraPatchWarning(RuntimeWarning):
     """Some or all of hydrareg's patches of Hydra are off in this process."""
 
 
-@dataclass
 class PatchState:
     """Whether one patch is live, and why not."""
 
-    patch: Patch
-    live: bool
-    reason: str
+    __slots__ = ("live", "patch", "reason")
+
+    def __init__(self, patch: Patch, live: bool, reason: str) -> None:
+        self.patch, self.live, self.reason = patch, live, reason
+
+    def __repr__(self) -> str:
+        return f"PatchState({self})"
 
     def __str__(self) -> str:
         return f"{self.patch.name}: {'live' if self.live else 'off'} ({self.reason})"
 
 
-@dataclass
 class _Applied:
-    owner: Any
-    original: Any  # _MISSING when the attribute was added
-    replacement: Any
+    __slots__ = ("original", "owner", "replacement")
+
+    def __init__(self, owner: Any, original: Any, replacement: Any) -> None:
+        self.owner = owner
+        self.original = original  # _MISSING when the attribute was added
+        self.replacement = replacement
 
 
 _MISSING = object()
@@ -91,7 +95,11 @@ def _has_read(dotted: str) -> bool:
 
 def patches_enabled() -> bool:
     """False when ``HYDRAREG_PATCHES=0`` or :func:`set_patches_enabled` turned the patches off."""
-    return TABLE.enabled and os.environ.get(ENV_SWITCH, "1").strip().lower() not in _OFF_VALUES
+    return TABLE.is_enabled()
+
+
+def _switched_off_by_environment() -> bool:
+    return os.environ.get(ENV_SWITCH, "1").strip().lower() in _OFF_VALUES
 
 
 class PatchTable:
@@ -105,12 +113,16 @@ class PatchTable:
         self._warned = False
         self._lock = threading.RLock()
 
+    def is_enabled(self) -> bool:
+        return self.enabled and not _switched_off_by_environment()
+
     def install(self) -> list[PatchState]:
         """Apply every entry that matches this Hydra; idempotent, and re-applies after Hydra's plugin scan."""
         with self._lock:
-            if not patches_enabled():
+            if not self.is_enabled():
                 self.uninstall()
-                self._reasons = {patch.name: _switched_off_reason() for patch in self.patches}
+                reason = f"{ENV_SWITCH}=0" if self.enabled else "switched off by set_patches_enabled(False)"
+                self._reasons = {patch.name: reason for patch in self.patches}
                 return self.status()
             import hydra
 
@@ -121,7 +133,8 @@ class PatchTable:
         return states
 
     def _install_one(self, patch: Patch, version: str) -> None:
-        live = {name for name in self._applied if self._is_live(name)}
+        related = patch.needs + patch.unless
+        live = {name for name in related if self._is_live(name)}
         reason = _refusal(patch, version, live)
         if reason is None:
             owner = _resolve(f"{patch.module}:{patch.owner}" if patch.owner else patch.module)
@@ -242,10 +255,6 @@ def _code_refusal(patch: Patch, current: Any) -> str | None:
     if found != patch.fingerprint:
         return f"{patch.target} differs from the code it was checked against ({found} != {patch.fingerprint})"
     return None
-
-
-def _switched_off_reason() -> str:
-    return "switched off by set_patches_enabled(False)" if not TABLE.enabled else f"{ENV_SWITCH}=0"
 
 
 def _partial_message(off: list[PatchState], version: str) -> str:

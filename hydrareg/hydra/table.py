@@ -11,8 +11,6 @@ code changed, update the fingerprint (``tests/test_hydra_patches.py`` prints the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 __all__ = ["ANY", "CHECKED", "PATCHES", "Patch"]
 
 #: Hydra releases whose private code was read against every patch (identical in all of them).
@@ -24,21 +22,37 @@ _LOADER = "hydra._internal.config_loader_impl"
 _SOURCES = "hydra._internal.core_plugins"
 
 
-@dataclass(frozen=True)
 class Patch:
-    """One replaced (or added) attribute of Hydra's private code."""
+    """One replaced (or added) attribute of Hydra's private code.
 
-    name: str
-    purpose: str
-    module: str
-    owner: str | None  # a class in ``module``, or None for a module attribute
-    attribute: str
-    factory: str  # "module:function" making the replacement from the original
-    fingerprint: str | None  # of the original; None: the attribute must not exist yet; ANY: no check
-    reads: tuple[str, ...] = ()  # "module:Owner.name": other private names the replacement relies on
-    needs: tuple[str, ...] = ()  # patches that must be live for this one to be
-    unless: tuple[str, ...] = ()  # installed only while these patches are not live
-    checked: tuple[str, ...] = CHECKED
+    (A plain class, not a dataclass: this module is imported in every Hydra process.)
+    """
+
+    __slots__ = (
+        "attribute", "checked", "factory", "fingerprint", "module", "name",
+        "needs", "owner", "purpose", "reads", "unless",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        name: str,
+        purpose: str,
+        module: str,
+        owner: str | None,  # a class in ``module``, or None for a module attribute
+        attribute: str,
+        factory: str,  # "module:function" making the replacement from the original
+        fingerprint: str | None,  # of the original; None: the attribute must not exist yet; ANY: no check
+        reads: tuple[str, ...] = (),  # "module:Owner.name": other private names the replacement relies on
+        needs: tuple[str, ...] = (),  # patches that must be live for this one to be
+        unless: tuple[str, ...] = (),  # installed only while these patches are not live
+        checked: tuple[str, ...] = CHECKED,
+    ) -> None:
+        self.name, self.purpose, self.module, self.owner = name, purpose, module, owner
+        self.attribute, self.factory, self.fingerprint = attribute, factory, fingerprint
+        self.reads, self.needs, self.unless, self.checked = reads, needs, unless, checked
+
+    def __repr__(self) -> str:
+        return f"Patch({self.name!r}: {self.target})"
 
     @property
     def target(self) -> str:

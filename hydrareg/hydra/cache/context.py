@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["ComposeState", "composing", "current_state"]
@@ -20,14 +19,16 @@ __all__ = ["ComposeState", "composing", "current_state"]
 Call = tuple[Any, ...]
 
 
-@dataclass
 class ComposeState:
     """What the defaults list of the composition under way depended on."""
 
-    #: config path -> the validated version (cache tag) of the file the defaults list used
-    tags: dict[str, Any] = field(default_factory=dict)
-    #: every question asked of the config sources and its answer; None: it could not be recorded
-    calls: list[Call] | None = None
+    __slots__ = ("calls", "tags")
+
+    def __init__(self) -> None:
+        #: config path -> the validated version (cache tag) of the file the defaults list used
+        self.tags: dict[str, Any] = {}
+        #: every question asked of the config sources and its answer; None: it could not be recorded
+        self.calls: list[Call] | None = None
 
 
 _STATE: ContextVar[ComposeState | None] = ContextVar("hydrareg_compose_state", default=None)

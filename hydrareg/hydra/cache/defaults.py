@@ -13,7 +13,6 @@ import pickle
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import HydraCompositionError
 from .bounded import BoundedLayer
 from .context import Call, current_state
 from .files import TAG
@@ -84,8 +83,10 @@ def _defaults_key(
     return (config_name, tuple(choices), *flags, sources_of(repo)), values
 
 
-def _cycle_error(recording: RecordingRepository, config_name: Any) -> HydraCompositionError:
+def _cycle_error(recording: RecordingRepository, config_name: Any) -> Exception:
     """The configs that include each other, from the loads recorded before the recursion ran out."""
+    from ..errors import HydraCompositionError
+
     loads: list[str] = []
     for call in recording.calls:
         if call[0] == "load_config" and (not loads or loads[-1] != call[1][0]):

@@ -15,7 +15,6 @@ import pickle
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .. import limits
 from .validators import pickled, same_version, validator
 
 if TYPE_CHECKING:
@@ -54,7 +53,9 @@ class FileLayer:
         if entry is not None and unchanged and entry[1] is not None:
             stats.hits += 1
             return _tagged(pickle.loads(entry[1]), key, entry[2])
-        if not unchanged:
+        if not unchanged:  # a new file, or a new version of it: check it before Hydra parses it
+            from .. import limits
+
             limits.check_source_file(source, config_path)
         result = load(source, config_path)
         stats.misses += 1
