@@ -146,8 +146,11 @@ def compose(outdir: Path, name: str, overrides: Iterable[str] = ()) -> dict[str,
     from omegaconf import OmegaConf
 
     GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(outdir), version_base="1.3"):
+    from patch_modes import plain_merge_may_fail, skip_if_delete_unapplied
+
+    with initialize_config_dir(config_dir=str(outdir), version_base="1.3"), plain_merge_may_fail(outdir):
         cfg = hydra_compose(config_name=name, overrides=list(overrides))
+    skip_if_delete_unapplied(cfg)  # HYDRAREG_PATCHES=0: _delete_ is refused, not applied
     return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
 
 

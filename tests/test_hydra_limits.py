@@ -18,7 +18,7 @@ from hydrareg.hydra import patches
 from hydrareg.hydra.cache import CACHE
 from hydrareg.hydra.limits import MAX_ALIAS_EXPANSION, check_yaml_text
 
-pytestmark = pytest.mark.skipif(
+needs_patches = pytest.mark.skipif(
     not patches.patches_enabled(), reason="the limits are checked by hydrareg's patches (HYDRAREG_PATCHES=0)"
 )
 
@@ -37,7 +37,7 @@ i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
 
 @pytest.fixture
 def conf(tmp_path: Path):
-    """Write config files, then compose ``config`` with hydrareg's patches live."""
+    """Write config files, then compose ``config`` (with hydrareg's patches, unless they are switched off)."""
     patches.install()
     CACHE.clear()
 
@@ -54,6 +54,7 @@ def conf(tmp_path: Path):
     GlobalHydra.instance().clear()
 
 
+@needs_patches
 def test_a_cycle_of_defaults_lists_is_an_error_naming_the_files(conf):
     files = {
         "config.yaml": "defaults:\n  - a\n  - _self_\n",
@@ -65,12 +66,14 @@ def test_a_cycle_of_defaults_lists_is_an_error_naming_the_files(conf):
     assert "a -> b -> a" in str(info.value) or "b -> a -> b" in str(info.value)
 
 
+@needs_patches
 def test_a_config_that_includes_itself_is_an_error(conf):
     with pytest.raises(CompositionError, match="cycle") as info:
         conf({"config.yaml": "defaults:\n  - config\n  - _self_\n"})
     assert "config" in str(info.value)
 
 
+@needs_patches
 def test_a_recursive_yaml_alias_is_an_error_naming_the_file_and_line(conf, tmp_path):
     files = {"config.yaml": "defaults:\n  - model: loop\n", "model/loop.yaml": "node: &n\n  child: *n\n"}
     with pytest.raises(CompositionError, match=r"alias \*n refers to a node that contains it") as info:
@@ -79,12 +82,14 @@ def test_a_recursive_yaml_alias_is_an_error_naming_the_file_and_line(conf, tmp_p
     assert "line:        2" in str(info.value)
 
 
+@needs_patches
 def test_an_alias_bomb_is_refused_before_anything_is_built(conf, tmp_path):
     with pytest.raises(CompositionError, match="expand to more than") as info:
         conf({"config.yaml": BOMB})
     assert str(tmp_path / "config.yaml") in str(info.value)
 
 
+@needs_patches
 def test_binary_garbage_is_an_error_naming_the_file(conf, tmp_path):
     files = {
         "config.yaml": "defaults:\n  - data: junk\n",
@@ -120,6 +125,7 @@ def test_the_alias_limit_counts_expansion_not_file_size():
     check_yaml_text(anchors.encode(), "anchors.yaml")
 
 
+@needs_patches
 def test_on_the_command_line_the_user_sees_the_message_not_a_traceback(tmp_path):
     (tmp_path / "config.yaml").write_text(BOMB)
     (tmp_path / "app.py").write_text(

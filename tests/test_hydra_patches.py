@@ -122,7 +122,8 @@ def _fake_module(name: str) -> types.ModuleType:
     return module
 
 
-def test_any_exception_while_installing_turns_every_patch_off_with_one_warning():
+def test_any_exception_while_installing_turns_every_patch_off_with_one_warning(monkeypatch):
+    monkeypatch.delenv(patches.ENV_SWITCH, raising=False)
     module = _fake_module("hydrareg_fake_hydra")
     common = {"module": module.__name__, "owner": None, "fingerprint": ANY, "checked": (ANY,)}
     table = PatchTable(
@@ -143,7 +144,8 @@ def test_any_exception_while_installing_turns_every_patch_off_with_one_warning()
         del sys.modules[module.__name__]
 
 
-def test_a_patch_whose_code_differs_stays_off_and_the_others_apply():
+def test_a_patch_whose_code_differs_stays_off_and_the_others_apply(monkeypatch):
+    monkeypatch.delenv(patches.ENV_SWITCH, raising=False)
     module = _fake_module("hydrareg_fake_hydra2")
     table = PatchTable(
         (
@@ -278,3 +280,14 @@ def test_a_changed_hydra_keeps_every_app_running_and_delete_is_applied_or_refuse
     assert "_delete_ was not applied" in replaced.stderr and "model.part._delete_" in replaced.stderr
     assert "part/replaced" in replaced.stderr  # the file that set it
     assert "Traceback" not in replaced.stderr
+
+
+def test_the_names_a_patch_reads_are_checked_where_hydra_defines_them():
+    """A class attribute, a dataclass field and an attribute set in __init__ all count; a rename does not."""
+    from hydrareg.hydra.patches import _has_read
+
+    assert _has_read("hydra.core.config_store:ConfigStore._load")
+    assert _has_read("hydra._internal.defaults_list:DefaultsList.config_overrides")  # a dataclass field
+    assert _has_read("hydra._internal.defaults_list:Overrides.config_overrides")  # set in __init__
+    assert not _has_read("hydra._internal.defaults_list:DefaultsList.config_overrides_v2")
+    assert not _has_read("hydra.no_such_module:Thing.name")
