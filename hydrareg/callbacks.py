@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
@@ -217,7 +217,7 @@ def job_overrides(hydra_node: Any) -> list[str]:
     node = OmegaConf.select(hydra_node, "overrides.task", default=None)
     if node is None:
         return []
-    return [str(item) for item in OmegaConf.to_container(node, resolve=False)]
+    return [str(item) for item in cast(list, OmegaConf.to_container(node, resolve=False))]
 
 
 def record_job_result(output_dir: str, job_return: Any, overrides: list[str]) -> bool:

@@ -100,7 +100,7 @@ def _dotted(path: Path) -> str:
     return dotted
 
 
-def leftover_deletes(cfg: DictConfig, skip: tuple[str, ...] = ("hydra",)) -> list[str]:
+def leftover_deletes(cfg: DictConfig | ListConfig, skip: tuple[str, ...] = ("hydra",)) -> list[str]:
     """Dotted paths of the ``_delete_`` keys left in a composed config (none when the hook applied them)."""
     found: list[str] = []
     stack: list[tuple[Path, Any]] = [((), cfg)]

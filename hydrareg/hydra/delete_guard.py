@@ -87,3 +87,42 @@ def _files_with_markers(loader: Any, args: tuple[Any, ...], kwargs: dict[str, An
         return found
     except Exception:  # naming the file is a courtesy; the error is raised anyway
         return []
+
+
+def refuse_or_warn_leftover(paths: list[str]) -> None:
+    """For ``instantiate``: a ``_delete_`` key left in a config it builds.
+
+    Where the compose patch applies (patches on, a checked Hydra), composition removed every marker of
+    the config files, so this one came from elsewhere (a command-line override, applied after
+    composition, or a hand-made dict): it is dropped with a warning. Otherwise the node may have
+    been merged instead of replaced, and the build is refused.
+    """
+    if not _compose_patch_applies():
+        raise leftover_delete_error(paths)
+    import warnings
+
+    warnings.warn(
+        f"{keys.DELETE} reached instantiate at {', '.join(paths)} and was ignored: it was not in a config "
+        "file hydrareg composed (a command-line override is applied after composition)",
+        UserWarning,
+        stacklevel=5,
+    )
+
+
+def _compose_patch_applies() -> bool:
+    from .patches import TABLE, _code_refusal, _current, _refusal, _resolve
+    from .table import PATCHES
+
+    if not TABLE.is_enabled():
+        return False
+    if any(state.live for state in TABLE.status() if state.patch.name == "compose"):
+        return True
+    import hydra
+
+    patch = next(patch for patch in PATCHES if patch.name == "compose")
+    try:
+        owner = _resolve(f"{patch.module}:{patch.owner}")
+    except (ImportError, AttributeError):
+        return False
+    current = TABLE.original(patch) if patch.name in TABLE._applied else _current(owner, patch.attribute)
+    return _refusal(patch, hydra.__version__, set()) is None and _code_refusal(patch, current) is None

@@ -15,7 +15,7 @@ import copy
 import dataclasses
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from hydra.types import TargetConf
 from omegaconf import DictConfig, ListConfig, OmegaConf, SCMode
@@ -52,7 +52,7 @@ def build_hydra_root(
     root = omegaconf_copy(config)
     if isinstance(root, DictConfig):
         if kwargs:
-            root = OmegaConf.merge(root, _prepared(kwargs))
+            root = cast(DictConfig, OmegaConf.merge(root, _prepared(kwargs)))
         resolve(root)
         recursive = root.pop(keys.RECURSIVE, True)
         convert = root.pop(keys.CONVERT, "none")
@@ -60,13 +60,11 @@ def build_hydra_root(
     else:
         resolve(root)
         recursive, convert, partial = _list_root_flags(kwargs)
-    left = leftover_deletes(root, skip=())  # refused before anything is built
+    left = leftover_deletes(root, skip=())  # refused (or warned about) before anything is built
     if left:
         warn_delete_left([join_path(path or "", key) for key in left])
     builder = HydraStyleBuilder(registry, path)
-    built = builder.build(root, args, builder.convert_mode(convert, root), recursive, partial)
-    builder.warn_dropped()
-    return built
+    return builder.build(root, args, builder.convert_mode(convert, root), recursive, partial)
 
 
 def omegaconf_copy(config: Any) -> DictConfig | ListConfig:
@@ -224,14 +222,14 @@ class HydraStyleBuilder:
     ) -> Any:
         path = self.path(node)
         target = resolve_target(node[keys.TARGET], path)
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for key in node:
             if key in _NOT_ARGUMENTS or (partial and OmegaConf.is_missing(node, key)):
                 continue
             value = node[key]
             if recursive:
                 value = self.build(value, (), convert, recursive, False)
-            kwargs[key] = converted(value, convert)
+            kwargs[cast(str, key)] = converted(value, convert)
         return call_target(target, partial, args, kwargs, path)
 
     def _data(self, node: DictConfig, convert: str, recursive: bool) -> Any:
@@ -263,16 +261,12 @@ class HydraStyleBuilder:
         tree = registry_tree(node, self.dropped, self.path(node))
         return RegistryStyleBuilder(self.registry).build(tree, None)
 
-    def warn_dropped(self) -> None:
-        if self.dropped:
-            warn_delete_left(self.dropped)
-
 
 def warn_delete_left(paths: list[str]) -> None:
-    """A ``_delete_`` composition did not apply: refuse rather than build from a merged node."""
-    from ..hydra.delete_guard import leftover_delete_error
+    """A ``_delete_`` left in the config: refused if composition may have merged its node, else a warning."""
+    from ..hydra.delete_guard import refuse_or_warn_leftover
 
-    raise leftover_delete_error(paths)
+    refuse_or_warn_leftover(paths)
 
 
 def converted(value: Any, convert: str) -> Any:
