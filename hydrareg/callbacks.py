@@ -252,11 +252,12 @@ def _hydra_value(config: DictConfig, key: str) -> Any:
 
 def snapshot_main_registrations() -> list[tuple[str, tuple[str, ...], str, Any]]:
     """``(root attribute, scope path, name, object)`` for everything ``__main__`` registered."""
+    from .registry import walk_registry_tree
     from .registry.root import ROOT_REGISTRIES
 
     found = []
     for attr, root in ROOT_REGISTRIES.items():
-        for scopes, node in _walk_with_scopes(root, ()):
+        for scopes, node in walk_registry_tree(root):
             for name, obj in node.module_dict.items():
                 if getattr(obj, "__module__", None) == "__main__":
                     found.append((attr, scopes, name, obj))
@@ -281,9 +282,3 @@ def restore_registrations(registrations: list[tuple[str, tuple[str, ...], str, A
                 break
         else:
             node.register_module(name=name, module=obj, force=True)
-
-
-def _walk_with_scopes(node: Any, scopes: tuple[str, ...]) -> Any:
-    yield scopes, node
-    for scope, child in node.children.items():
-        yield from _walk_with_scopes(child, (*scopes, scope))

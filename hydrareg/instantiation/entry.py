@@ -10,8 +10,6 @@ a dataclass) is built as ``hydra.utils.instantiate`` builds it (:mod:`.hydra_sty
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig
@@ -20,8 +18,7 @@ from omegaconf.errors import OmegaConfBaseException
 from .. import keys
 from ..configdict import ConfigDict, config_path_of
 from ..errors import ConfigTypeError, HydraregError, find_hydrareg_error
-from ..registry import Registry
-from ..registry.default_scope import reset_context_scope, set_context_scope
+from ..registry import Registry, use_scope
 from ..resolvers import import_custom_modules
 from .errors import TargetResolutionError, with_original_type
 from .hydra_style import build_hydra_root, is_config, unsupported_config_error
@@ -90,16 +87,10 @@ def _config_default_scope(cfg: Any) -> str | None:
     return scope
 
 
-@contextmanager
-def _default_scope_of(config: Any) -> Iterator[None]:
-    """The config's ``default_scope`` is the default scope inside (no-op without one)."""
-    scope = _config_default_scope(config)
-    token = None if scope is None else set_context_scope(scope)
-    try:
-        yield
-    finally:
-        if token is not None:
-            reset_context_scope(token)
+def _default_scope_of(config: Any) -> use_scope:
+    """The config's ``default_scope`` is the default scope inside (no-op without one); not validated
+    against one registry: it applies to every tree the call builds from."""
+    return use_scope(_config_default_scope(config), path=keys.DEFAULT_SCOPE)
 
 
 def _resolution_error(exc: OmegaConfBaseException) -> HydraregError:

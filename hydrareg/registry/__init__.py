@@ -9,6 +9,7 @@ from .build_functions import (
     build_model_from_cfg,
     build_runner_from_cfg,
     build_scheduler_from_cfg,
+    resolve_type,
 )
 from .default_scope import DefaultScope
 from .registry import Registry
@@ -37,7 +38,12 @@ from .root import (
     VISUALIZERS,
     WEIGHT_INITIALIZERS,
 )
+from .scope import current_scope_name, use_scope
+from .tree import walk_registry_tree
 from .utils import count_registered_modules, init_default_scope, traverse_registry_tree
+
+#: hydrareg's own public names, beside MMEngine's 32.
+HYDRAREG_NAMES = ("current_scope_name", "resolve_type", "use_scope", "walk_registry_tree")
 
 __all__ = [
     "DATASETS",
@@ -70,6 +76,10 @@ __all__ = [
     "build_runner_from_cfg",
     "build_scheduler_from_cfg",
     "count_registered_modules",
+    "current_scope_name",
     "init_default_scope",
+    "resolve_type",
     "traverse_registry_tree",
+    "use_scope",
+    "walk_registry_tree",
 ]

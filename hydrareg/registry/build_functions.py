@@ -26,8 +26,9 @@ from ..errors import (
     UnknownTypeError,
 )
 from . import _suggest
-from .default_scope import ManagerMixin, current_scope_name, reset_context_scope, set_context_scope
-from .registry import Registry, warn_unknown_scope
+from .manager import ManagerMixin
+from .registry import Registry
+from .scope import current_scope_name, use_scope
 
 __all__ = [
     "build_from_cfg",
@@ -64,24 +65,27 @@ def build_from_cfg(
     known = cast(ConfigDict, cfg)._hydrareg_path if kind is ConfigDict else None
     path = known if kind is ConfigDict or kind is dict else config_path_of(cfg)
     scope = args.pop(keys.SCOPE, None)
-    token = None if scope is None else _switch_scope(scope, registry, path)
+    if scope is None:
+        return _build(args, registry, path)
+    with use_scope(scope, registry, path):
+        return _build(args, registry, path)
+
+
+def _build(args: dict[str, Any], registry: Registry, path: str | None) -> Any:
+    """Resolve ``args['type']`` under the current scope and call it with the other arguments."""
+    obj_type = args.pop(keys.TYPE)
+    obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
+    if obj_cls is None:
+        obj_cls = resolve_type(obj_type, registry, path)  # callables, and the errors
+    if isinstance(obj_cls, type) and issubclass(obj_cls, ManagerMixin):
+        return obj_cls.get_instance(**args)
     try:
-        obj_type = args.pop(keys.TYPE)
-        obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
-        if obj_cls is None:
-            obj_cls = resolve_type(obj_type, registry, path)  # callables, and the errors
-        if isinstance(obj_cls, type) and issubclass(obj_cls, ManagerMixin):
-            return obj_cls.get_instance(**args)
-        try:
-            return obj_cls(**args)
-        except Exception as exc:
-            error = _with_config_path(exc, obj_cls, args, path)
-            if error is exc:
-                raise
-            raise error from exc
-    finally:
-        if token is not None:
-            reset_context_scope(token)
+        return obj_cls(**args)
+    except Exception as exc:
+        error = _with_config_path(exc, obj_cls, args, path)
+        if error is exc:
+            raise
+        raise error from exc
 
 
 def _checked_cfg(cfg: Any, registry: Any, default_args: Any, require_type: bool = True) -> Mapping[str, Any]:
@@ -112,17 +116,6 @@ def _as_mapping(cfg: Any, what: str, path: str | None) -> Mapping[str, Any]:
     raise ConfigTypeError(
         f"{what} should be a dict, ConfigDict or DictConfig, but got {type(cfg)}", config_path=path
     )
-
-
-def _switch_scope(scope: Any, registry: Registry, path: str | None) -> Any:
-    if not isinstance(scope, str):
-        raise ConfigTypeError(
-            f"{keys.SCOPE} must be a str, but got {type(scope)}",
-            config_path=join_path(path, keys.SCOPE),
-        )
-    if registry.find_scope(scope) is None:
-        warn_unknown_scope(scope, registry)
-    return set_context_scope(scope)
 
 
 def resolve_type(obj_type: Any, registry: Registry, path: str | None) -> Any:
@@ -276,9 +269,7 @@ def build_runner_from_cfg(cfg: Any, registry: Registry) -> Any:
     cfg = _checked_cfg(cfg, registry, None, require_type=False)
     args = dict(cfg)
     path = config_path_of(cfg)
-    scope = args.pop(keys.SCOPE, None)
-    token = None if scope is None else _switch_scope(scope, registry, path)
-    try:
+    with use_scope(args.pop(keys.SCOPE, None), registry, path):
         runner_type = args.get("runner_type", "Runner")
         if not isinstance(runner_type, str) and not inspect.isclass(runner_type):
             raise ConfigTypeError(
@@ -287,9 +278,6 @@ def build_runner_from_cfg(cfg: Any, registry: Registry) -> Any:
             )
         runner_cls = resolve_type(runner_type, registry, path)
         return runner_cls.from_cfg(args)
-    finally:
-        if token is not None:
-            reset_context_scope(token)
 
 
 def build_scheduler_from_cfg(
@@ -313,15 +301,13 @@ def build_scheduler_from_cfg(
             "converted to iter-based",
             config_path=path,
         )
-    scope = args.pop(keys.SCOPE, None)
-    token = None if scope is None else _switch_scope(scope, registry, path)
-    try:
+    with use_scope(args.pop(keys.SCOPE, None), registry, path):
         scheduler_cls = resolve_type(args.pop(keys.TYPE), registry, path)
         return scheduler_cls.build_iter_from_epoch(**args)
-    finally:
-        if token is not None:
-            reset_context_scope(token)
 
 
 def _with_path(args: dict[str, Any], path: str | None) -> dict[str, Any]:
     return args if path is None else ConfigDict.with_path(args, path)
+
+
+Registry.default_build_func = staticmethod(build_from_cfg)  # type: ignore[assignment]

@@ -14,17 +14,17 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import (
     ConfigTypeError,
     ConfigValueError,
     RegistrationError,
     RegistryImportError,
-    UnknownScopeWarning,
 )
 from . import _scopes
-from .default_scope import DefaultScope, current_scope_name
+from .scope import current_scope_name, use_scope
+from .tree import walk_registry_tree
 
 __all__ = ["Registry"]
 
@@ -77,12 +77,14 @@ class _ModuleDict(dict):
 
 
 class _TreeState:
-    """What all registries of one tree share: a version bumped by every change in the tree."""
+    """What all registries of one tree share: a version bumped by every change in the tree, and
+    the unknown scopes already warned about (once per tree)."""
 
-    __slots__ = ("version",)
+    __slots__ = ("unknown_scopes", "version")
 
     def __init__(self) -> None:
         self.version = 0
+        self.unknown_scopes: set[str] = set()
 
 
 class Registry:
@@ -99,6 +101,12 @@ class Registry:
         scope_aliases: Further prefixes that mean this registry (``'mmpretrain'`` for ``'mmcls'``).
     """
 
+    #: The build function of a registry with neither ``build_func`` nor a parent:
+    #: :func:`~hydrareg.registry.build_from_cfg`, set by that module (which depends on this one).
+    default_build_func: ClassVar[Callable[..., Any]]
+    #: ``(module, attribute)`` where a root registry lives, so it pickles by reference.
+    _pickle_address: tuple[str, str] | None = None
+
     def __init__(
         self,
         name: str,
@@ -109,8 +117,6 @@ class Registry:
         *,
         scope_aliases: Sequence[str] = (),
     ) -> None:
-        from .build_functions import build_from_cfg
-
         if not isinstance(name, str):
             raise ConfigTypeError(f"name must be a str, but got {type(name)}")
         if scope is not None and not isinstance(scope, str):
@@ -143,7 +149,7 @@ class Registry:
         elif parent is not None:
             self.build_func = parent.build_func
         else:
-            self.build_func = build_from_cfg
+            self.build_func = type(self).default_build_func
         if parent is not None:
             parent._add_child(self)
         else:
@@ -195,9 +201,7 @@ class Registry:
             return object.__reduce_ex__(self, protocol)
         return (_registry_at, address)
 
-    def _root_address(self) -> tuple[str, tuple[str, ...]] | None:
-        from .root import ROOT_REGISTRIES
-
+    def _root_address(self) -> tuple[str, str, tuple[str, ...]] | None:
         scopes = []
         node: Registry = self
         while node.parent is not None:
@@ -205,10 +209,9 @@ class Registry:
                 return None
             scopes.append(node.scope)
             node = node.parent
-        for attr, root in ROOT_REGISTRIES.items():
-            if root is node:
-                return attr, tuple(reversed(scopes))
-        return None
+        if node._pickle_address is None:
+            return None
+        return (*node._pickle_address, tuple(reversed(scopes)))
 
     def __repr__(self) -> str:
         parent = f", parent={self.parent.scope}::{self.parent.name}" if self.parent else ""
@@ -237,13 +240,18 @@ class Registry:
 
     def _search_child(self, scope: str) -> Registry | None:
         """The first node with ``scope`` in the subtree below (and including) this registry."""
-        if scope in self._scope_names:
-            return self
-        for child in self._children.values():
-            found = child._search_child(scope)
-            if found is not None:
-                return found
+        for _, node in walk_registry_tree(self):
+            if scope in node.scope_names:
+                return node
         return None
+
+    def first_unknown_scope_use(self, scope: str) -> bool:
+        """True the first time this tree is asked to switch to ``scope`` without having it."""
+        warned = self._tree.unknown_scopes
+        if scope in warned:
+            return False
+        warned.add(scope)
+        return True
 
     def find_scope(self, scope: str) -> Registry | None:
         """The node for ``scope`` in this tree: a direct child first, then anywhere below the root.
@@ -452,18 +460,13 @@ class Registry:
         With ``scope=None`` the current default scope (if any) decides the registry. A scope
         with no node in this tree keeps the scope switched but yields ``self``, with a warning.
         """
-        with DefaultScope.overwrite_default_scope(scope):
-            registry = self.registry_for_current_scope()
-            if scope is not None and registry is self and scope not in self._scope_names:
-                warn_unknown_scope(scope, self)
-            yield registry
+        with use_scope(scope, self):
+            yield self.registry_for_current_scope()
 
 
-def _registry_at(root_attr: str, scopes: tuple[str, ...]) -> Registry:
-    """Unpickle a registry: the live node at ``scopes`` below root registry ``root_attr``."""
-    from .root import ROOT_REGISTRIES
-
-    node = ROOT_REGISTRIES[root_attr]
+def _registry_at(module: str, root_attr: str, scopes: tuple[str, ...]) -> Registry:
+    """Unpickle a registry: the live node at ``scopes`` below the root ``module.root_attr``."""
+    node = getattr(importlib.import_module(module), root_attr)
     for scope in scopes:
         child = node.find_scope(scope)
         if child is None:
@@ -473,15 +476,6 @@ def _registry_at(root_attr: str, scopes: tuple[str, ...]) -> Registry:
             )
         node = child
     return node
-
-
-def warn_unknown_scope(scope: str, registry: Registry) -> None:
-    warnings.warn(
-        f"no registry with scope {scope!r} in the {registry.root.scope}::{registry.root.name} "
-        f"tree; building with {registry.scope}::{registry.name}",
-        UnknownScopeWarning,
-        stacklevel=4,
-    )
 
 
 def infer_scope() -> str:
