@@ -44,7 +44,7 @@ def isolated_default_scope() -> Iterator[None]:
 
 
 # Registrations from these packages happen through lazy ``locations`` and are process state to keep.
-_LIBRARY_PREFIXES = ("hydrareg.", "hydrareg_zoo.", "torch.", "torch")
+_LIBRARY_PREFIXES = ("hydrareg.", "hydrareg_zoo.", "torch.", "torch", "mmengine.", "mmlike_det.")
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ a dataclass) is built as ``hydra.utils.instantiate`` builds it (:mod:`.hydra_sty
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig
@@ -19,6 +20,7 @@ from .. import keys
 from ..configdict import ConfigDict, config_path_of
 from ..errors import ConfigTypeError, HydraregError, find_hydrareg_error
 from ..registry import Registry, use_scope
+from ..registry.build_functions import plain_config
 from ..resolvers import import_custom_modules
 from .errors import TargetResolutionError, with_original_type
 from .hydra_style import build_hydra_root, is_config, unsupported_config_error
@@ -38,6 +40,7 @@ def instantiate(config: Any, *args: Any, registry: Registry | None = None, **kwa
     registry = _checked_registry(registry)
     if config is None:
         return None
+    config = plain_config(config)  # an mmengine.Config: the dict it holds
     checked_input(config)
     import_custom_modules(config)
     with _default_scope_of(config):
@@ -61,9 +64,13 @@ def _checked_registry(registry: Registry | None) -> Registry:
         from ..registry import MODELS
 
         return MODELS
-    if not isinstance(registry, Registry):
-        raise ConfigTypeError(f"registry must be a hydrareg Registry, but got {type(registry)}")
-    return registry
+    if isinstance(registry, Registry):
+        return registry
+    if "mmengine.registry" in sys.modules:  # MMEngine's registries are nodes of the same tree
+        from ..registry.mmengine_bridge import as_registry
+
+        return as_registry(registry)
+    raise ConfigTypeError(f"registry must be a hydrareg or MMEngine Registry, but got {type(registry)}")
 
 
 def _is_type_node(config: Any) -> bool:

@@ -11,6 +11,7 @@ the closest registered names.
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
@@ -77,7 +78,7 @@ def _build(args: dict[str, Any], registry: Registry, path: str | None) -> Any:
     obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
     if obj_cls is None:
         obj_cls = resolve_type(obj_type, registry, path)  # callables, and the errors
-    if isinstance(obj_cls, type) and issubclass(obj_cls, ManagerMixin):
+    if isinstance(obj_cls, type) and _is_manager(obj_cls):
         return obj_cls.get_instance(**args)
     try:
         return obj_cls(**args)
@@ -86,6 +87,22 @@ def _build(args: dict[str, Any], registry: Registry, path: str | None) -> Any:
         if error is exc:
             raise
         raise error from exc
+
+
+def _is_manager(cls: type) -> bool:
+    """A class whose instances are named and shared (hydrareg's or MMEngine's ``ManagerMixin``)."""
+    if issubclass(cls, ManagerMixin):
+        return True
+    mmengine_manager = sys.modules.get("mmengine.utils.manager")
+    return mmengine_manager is not None and issubclass(cls, mmengine_manager.ManagerMixin)
+
+
+def plain_config(cfg: Any) -> Any:
+    """An ``mmengine.Config`` as the dict it holds; anything else as it is (mmengine never imported)."""
+    mmengine_config = sys.modules.get("mmengine.config.config")
+    if mmengine_config is not None and isinstance(cfg, mmengine_config.Config):
+        return cfg.to_dict()
+    return cfg
 
 
 def _checked_cfg(cfg: Any, registry: Any, default_args: Any, require_type: bool = True) -> Mapping[str, Any]:
@@ -98,23 +115,28 @@ def _checked_cfg(cfg: Any, registry: Any, default_args: Any, require_type: bool 
             config_path=config_path_of(cfg),
         )
     if not isinstance(registry, Registry):
-        raise ConfigTypeError(f"registry must be a hydrareg Registry object, but got {type(registry)}")
-    if default_args is not None and not isinstance(default_args, Mapping):
         raise ConfigTypeError(
-            f"default_args should be a dict or None, but got {type(default_args)}",
+            f"registry must be a mmengine Registry object, but got {type(registry)}: "
+            "hydrareg.registry.Registry, with MMEngine's API (hydrareg.instantiate also takes MMEngine's)"
+        )
+    if default_args is not None and not isinstance(plain_config(default_args), Mapping):
+        raise ConfigTypeError(
+            f"default_args should be a dict, ConfigDict, Config or None, but got {type(default_args)}",
             config_path=config_path_of(cfg),
         )
     return cfg
 
 
 def _as_mapping(cfg: Any, what: str, path: str | None) -> Mapping[str, Any]:
+    cfg = plain_config(cfg)
     if isinstance(cfg, dict):
         return cfg
     omegaconf = sys.modules.get("omegaconf")
     if omegaconf is not None and isinstance(cfg, omegaconf.DictConfig):
         return to_config_tree(cfg, path)
     raise ConfigTypeError(
-        f"{what} should be a dict, ConfigDict or DictConfig, but got {type(cfg)}", config_path=path
+        f"{what} should be a dict, ConfigDict or Config, but got {type(cfg)} (a DictConfig is accepted too)",
+        config_path=path,
     )
 
 
@@ -178,6 +200,9 @@ def _with_config_path(
     original); any other exception keeps its type and gains a note naming the config path (shown
     in tracebacks), so ``except ValueError`` in user code still works.
     """
+    foreign_miss = _explain_foreign_miss(exc, args)
+    if foreign_miss is not None:
+        return foreign_miss
     if isinstance(exc, HydraregError):
         if exc.config_path is None:  # a nested build from a dict the constructor made itself
             _add_path_note(exc, obj_cls, path)
@@ -188,6 +213,53 @@ def _with_config_path(
             return _argument_error(obj_cls, args, path, mismatch)
     _add_path_note(exc, obj_cls, path)
     return exc
+
+
+# MMEngine's words for a miss inside its own build_from_cfg (the runner's and scheduler's lack scope::).
+_FOREIGN_MISS = re.compile(r"^(?P<type>\S+) is not in the (?:(?P<scope>[^:\s]+)::)?(?P<name>.+?) registry\.")
+
+
+def _explain_foreign_miss(exc: Exception, args: Mapping[str, Any]) -> UnknownTypeError | None:
+    """An MMEngine "X is not in the s::n registry" from a constructor's own build, explained as ours:
+    the config path of the node with that type, where hydrareg's tree looks, and close names."""
+    message = exc.args[0] if type(exc) is KeyError and exc.args else None
+    match = _FOREIGN_MISS.match(message) if isinstance(message, str) else None
+    if match is None:
+        return None
+    type_name, scope, name = match.group("type", "scope", "name")
+    node = _node_named(scope, name)
+    details = [("searched", f"{scope or '?'}::{name} (in a build the constructor made through MMEngine)")]
+    if node is not None:
+        details = [("searched", _suggest.describe_search(type_name, node, node))]
+        close = _suggest.close_names(type_name, node)
+        if close:
+            details.append(("did you mean", ", ".join(close) + "?"))
+    return UnknownTypeError(
+        f"{type_name} is not in the {scope + '::' if scope else ''}{name} registry",
+        config_path=_path_of_type(args, type_name),
+        details=details,
+    )
+
+
+def _node_named(scope: str | None, name: str) -> Registry | None:
+    """hydrareg's node of the root registry called ``name`` with ``scope`` (the roots are loaded)."""
+    root_module = sys.modules.get(f"{__package__}.root")
+    for root in getattr(root_module, "ROOT_REGISTRIES", {}).values():
+        if root.name == name:
+            return root if scope is None else root.find_scope(scope)
+    return None
+
+
+def _path_of_type(value: Any, type_name: str) -> str | None:
+    """The config path of ``type`` in the first dict below ``value`` whose ``type`` is ``type_name``."""
+    if isinstance(value, ConfigDict) and value.get(keys.TYPE) == type_name and value._hydrareg_path:
+        return join_path(value._hydrareg_path, keys.TYPE)
+    children = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+    for child in children:
+        found = _path_of_type(child, type_name)
+        if found is not None:
+            return found
+    return None
 
 
 def _signature_mismatch(

@@ -77,14 +77,16 @@ class _ModuleDict(dict):
 
 
 class _TreeState:
-    """What all registries of one tree share: a version bumped by every change in the tree, and
-    the unknown scopes already warned about (once per tree)."""
+    """What all registries of one tree share: a version bumped by every change in the tree, the
+    unknown scopes already warned about (once per tree), and who hears of new child registries
+    (the MMEngine bridge, for the root trees it links)."""
 
-    __slots__ = ("unknown_scopes", "version")
+    __slots__ = ("on_new_child", "unknown_scopes", "version")
 
     def __init__(self) -> None:
         self.version = 0
         self.unknown_scopes: set[str] = set()
+        self.on_new_child: Callable[[Registry], None] | None = None
 
 
 class Registry:
@@ -106,6 +108,8 @@ class Registry:
     default_build_func: ClassVar[Callable[..., Any]]
     #: ``(module, attribute)`` where a root registry lives, so it pickles by reference.
     _pickle_address: tuple[str, str] | None = None
+    #: On a root: another library's root searched after it for unprefixed names (MMEngine's).
+    _linked_root: Any = None
 
     def __init__(
         self,
@@ -117,17 +121,7 @@ class Registry:
         *,
         scope_aliases: Sequence[str] = (),
     ) -> None:
-        if not isinstance(name, str):
-            raise ConfigTypeError(f"name must be a str, but got {type(name)}")
-        if scope is not None and not isinstance(scope, str):
-            raise ConfigTypeError(f"scope must be a str, but got {type(scope)}")
-        if parent is not None and not isinstance(parent, Registry):
-            raise ConfigTypeError(f"parent must be a Registry, but got {type(parent)}")
-        if isinstance(locations, str) or not all(isinstance(loc, str) for loc in locations):
-            raise ConfigTypeError(f"locations must be a sequence of module names, got {locations!r}")
-        if build_func is not None and not callable(build_func):
-            raise ConfigTypeError(f"build_func must be callable, but got {type(build_func)}")
-
+        _check_arguments(name, build_func, parent, scope, locations)
         self._name = name
         self._created_in = sys._getframe(1).f_globals.get("__name__")
         self._tree: _TreeState = parent._tree if parent is not None else _TreeState()
@@ -182,6 +176,10 @@ class Registry:
     def root(self) -> Registry:
         return self._root
 
+    def _get_root_registry(self) -> Registry:
+        """MMEngine's name for :attr:`root`."""
+        return self._root
+
     def __len__(self) -> int:
         return len(self._module_dict)
 
@@ -233,6 +231,10 @@ class Registry:
         self._children[registry.scope] = registry
         self._root._index(registry)
         self._tree.version += 1
+        if self._tree.on_new_child is not None:
+            self._tree.on_new_child(registry)
+        elif self._root._pickle_address is not None:  # a root tree: MMEngine's may need linking now
+            _scopes.link_mmengine_if_loaded()
 
     def _index(self, registry: Registry) -> None:
         for scope in registry.scope_names:
@@ -264,10 +266,9 @@ class Registry:
         node = self._children.get(scope)
         if node is not None:
             return node
-        index = self._root._scope_index
-        node = index.get(scope)
-        if node is None and _import_declared_scope(scope, self):
-            node = index.get(scope)
+        node = self._root._scope_index.get(scope)
+        if node is None and _discover_scope(scope, self):
+            node = self._root._scope_index.get(scope)
         return node
 
     # ------------------------------------------------------------------ keys
@@ -357,6 +358,12 @@ class Registry:
         """Import this registry's ``locations`` once; a failure is retried on the next lookup."""
         if self._imported:
             return
+        self._import_modules()
+        self._imported = True
+        self._tree.version += 1
+
+    def _import_modules(self) -> None:
+        """Import the ``locations``; an error names the location and this registry."""
         for location in self._locations:
             try:
                 importlib.import_module(location)
@@ -366,8 +373,6 @@ class Registry:
                     f"registry, failed: {type(exc).__name__}: {exc}",
                     registry=f"{self._scope}::{self._name}",
                 ) from exc
-        self._imported = True
-        self._tree.version += 1
 
     def get(self, key: str) -> Callable[..., Any] | None:
         """The object registered as ``key``, or None.
@@ -388,7 +393,10 @@ class Registry:
             return self._get_from_parents(key)
         scope, name = key.split(".", 1)
         if scope in self._scope_names:
-            return self.get(name)
+            obj = self.get(name)
+            if obj is None and "." in name:  # 'mmengine.model.BaseModel' on a root of scope mmengine
+                obj = import_dotted_object(key, self)
+            return obj
         node = self.find_scope(scope)
         if node is not None:
             return node.get(name)
@@ -403,7 +411,14 @@ class Registry:
             if obj is not None:
                 return obj
             registry = registry.parent
-        return None
+        return self._get_from_linked_root(name)
+
+    def _get_from_linked_root(self, name: str) -> Callable[..., Any] | None:
+        """``name`` in the root linked to this tree's root (MMEngine's), linking it if it is loaded."""
+        linked = self._root._linked_root
+        if linked is None and _scopes.link_mmengine_if_loaded():
+            linked = self._root._linked_root
+        return None if linked is None else linked.get(name)
 
     def search_chain(self) -> list[Registry]:
         """This registry and its ancestors: where an unprefixed name is looked up, in order."""
@@ -495,6 +510,20 @@ def infer_scope() -> str:
     return module.split(".")[0]
 
 
+def _check_arguments(name: Any, build_func: Any, parent: Any, scope: Any, locations: Any) -> None:
+    """``Registry(...)``'s argument checks: typed errors where MMEngine has bare asserts."""
+    if not isinstance(name, str):
+        raise ConfigTypeError(f"name must be a str, but got {type(name)}")
+    if scope is not None and not isinstance(scope, str):
+        raise ConfigTypeError(f"scope must be a str, but got {type(scope)}")
+    if parent is not None and not isinstance(parent, Registry):
+        raise ConfigTypeError(f"parent must be a Registry, but got {type(parent)}")
+    if isinstance(locations, str) or not all(isinstance(loc, str) for loc in locations):
+        raise ConfigTypeError(f"locations must be a sequence of module names, got {locations!r}")
+    if build_func is not None and not callable(build_func):
+        raise ConfigTypeError(f"build_func must be callable, but got {type(build_func)}")
+
+
 def _is_str_sequence(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
 
@@ -505,15 +534,22 @@ def _describe(obj: Any) -> str:
     return f"{module}.{qualname}" if module else qualname
 
 
-def _import_declared_scope(scope: str, registry: Registry) -> bool:
+def _discover_scope(scope: str, registry: Registry) -> bool:
+    """Make ``scope`` known if anything installed provides it; True if something was imported."""
+    if _scopes.link_mmengine_if_loaded() and scope in registry.root._scope_index:
+        return True
     try:
-        return _scopes.import_declared_scope(scope)
-    except Exception as exc:
+        module = _scopes.import_scope(scope)
+    except _scopes.ScopeImportError as exc:
         raise RegistryImportError(
-            f"importing {_scopes.declared_scopes()[scope]!r}, which declares the scope "
-            f"{scope!r}, failed: {type(exc).__name__}: {exc}",
+            f"importing {exc.module!r}, which provides the scope {scope!r}, failed: "
+            f"{type(exc.__cause__).__name__}: {exc.__cause__}",
             registry=f"{registry.scope}::{registry.name}",
-        ) from exc
+        ) from exc.__cause__
+    if module is None:
+        return False
+    _scopes.link_mmengine_if_loaded()
+    return True
 
 
 def import_dotted_object(key: str, registry: Registry) -> Callable[..., Any] | None:

@@ -16,6 +16,7 @@ and undoes both in reverse order when the block ends, also when it raises.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from contextvars import ContextVar
 from typing import Any, ClassVar, Protocol
@@ -23,9 +24,17 @@ from typing import Any, ClassVar, Protocol
 from .. import keys
 from ..configdict import join_path
 from ..errors import ConfigTypeError, UnknownScopeWarning
+from . import _scopes
 from .manager import ManagerMixin
 
-__all__ = ["DefaultScope", "ScopeMirror", "current_scope_name", "install_mirror", "use_scope"]
+__all__ = [
+    "DefaultScope",
+    "ScopeMirror",
+    "current_scope_name",
+    "install_mirror",
+    "installed_mirror",
+    "use_scope",
+]
 
 _current: ContextVar[DefaultScope | None] = ContextVar("hydrareg_default_scope", default=None)
 
@@ -55,6 +64,8 @@ class DefaultScope(ManagerMixin):
     @classmethod
     def _on_created(cls, instance: DefaultScope) -> None:
         _current.set(instance)
+        if _mirror is not None:  # a created scope is permanent there too, as in MMEngine
+            _mirror.push(instance._scope_name)
 
     @classmethod
     def get_current_instance(cls) -> DefaultScope | None:
@@ -92,6 +103,7 @@ class ScopeMirror(Protocol):
 
 # The mirror is process-global because what it mirrors (MMEngine's DefaultScope) is.
 _mirror: ScopeMirror | None = None
+_modules = sys.modules
 
 
 def install_mirror(mirror: ScopeMirror | None) -> ScopeMirror | None:
@@ -99,6 +111,10 @@ def install_mirror(mirror: ScopeMirror | None) -> ScopeMirror | None:
     global _mirror
     previous, _mirror = _mirror, mirror
     return previous
+
+
+def installed_mirror() -> ScopeMirror | None:
+    return _mirror
 
 
 def current_scope_name() -> str | None:
@@ -111,6 +127,8 @@ def current_scope_name() -> str | None:
     instance = _current.get()
     if instance is not None:
         return instance._scope_name
+    if _mirror is None and "mmengine.registry" in _modules:
+        _scopes.link_mmengine_if_loaded()
     if _mirror is not None:
         name = _mirror.current()
         if name is not None:
@@ -145,6 +163,8 @@ class use_scope:
                 f"{keys.SCOPE} must be a str, but got {type(scope).__name__}",
                 config_path=join_path(self.path, keys.SCOPE),
             )
+        if _mirror is None and "mmengine.registry" in _modules:
+            _scopes.link_mmengine_if_loaded()
         if self.registry is not None and self.registry.find_scope(scope) is None:
             warn_unknown_scope(scope, self.registry)
         self._token = _current.set(DefaultScope._overwrite_instance(scope))

@@ -8,6 +8,7 @@ import logging
 import os
 from typing import Any
 
+from . import _scopes
 from .registry import Registry
 from .scope import DefaultScope
 from .tree import walk_registry_tree
@@ -64,6 +65,10 @@ def init_default_scope(scope: str) -> None:
     As in MMEngine: if another scope is current and an instance named ``scope`` already exists,
     a new, uniquely named instance is created and a warning logged.
     """
+    if _scopes.link_mmengine_if_loaded():  # MMEngine's DefaultScope agrees (and MMEngine logs its warning)
+        from mmengine.registry import init_default_scope as mmengine_init_default_scope
+
+        mmengine_init_default_scope(scope)
     current = DefaultScope.get_current_instance()
     if current is None or not DefaultScope.check_instance_created(scope):
         DefaultScope.get_instance(scope, scope_name=scope)
