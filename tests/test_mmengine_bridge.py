@@ -266,6 +266,11 @@ def test_a_real_installed_package_owns_its_scope_name(tmp_path):
         "MODELS = Registry('model', parent=ROOT, scope='mmtrack')\n"
         "@MODELS.register_module()\nclass ByteTrack:\n    real = True\n"
     )
+    (package / "utils.py").write_text(  # OpenMMLab's way to register lazily, without `locations`
+        "def register_all_modules(init_default_scope=True):\n"
+        "    from .registry import MODELS\n"
+        "    MODELS.register_module(name='LateTracker', module=type('LateTracker', (), {}))\n"
+    )
     out = run_python(
         """
         import warnings
@@ -275,11 +280,12 @@ def test_a_real_installed_package_owns_its_scope_name(tmp_path):
             import hydrareg_zoo.mmtrack.registry as demo
             real = MODELS.get("mmtrack.ByteTrack")
             demo_cls = MODELS.get("demo_mmtrack.ByteTrack")
-            again = MODELS.get("mmtrack.ByteTrack")
+            late = MODELS.get("mmtrack.LateTracker")  # MMEngine's register_all_modules fallback
         said = [str(w.message) for w in caught if "owns" in str(w.message)]
         assert demo.SCOPE == "demo_mmtrack", demo.SCOPE
         assert getattr(real, "real", False) and real.__module__ == "mmtrack.registry", real
         assert demo_cls.__module__.startswith("hydrareg_zoo.mmtrack"), demo_cls
+        assert late.__name__ == "LateTracker", late
         assert len(said) == 1 and "installed package 'mmtrack' owns the scope" in said[0], said
         print("ok")
         """,
