@@ -106,6 +106,10 @@ def test_lookups_reach_scopes_registered_on_either_side():
     assert MODELS.get("mmlike_det.TinyDetector").__module__ == "mmlike_det.models"  # lazy locations
     assert mm.MODELS.get("mmcls.ResNet") is demo_resnet  # MMEngine's root reaches hydrareg's library
     assert lib.MODELS.get("mmcls.ResNet") is demo_resnet  # ... and so does a sibling in MMEngine's tree
+    if (
+        "mmpretrain" in MODELS.find_scope("mmcls").scope_names
+    ):  # the demo's alias, unless mmpretrain is installed
+        assert mm.MODELS.get("mmpretrain.ResNet") is demo_resnet
     assert TASK_UTILS.get("mmlike_det.TinyDeltaCoder").__name__ == "TinyDeltaCoder"
     adopted = MODELS.find_scope("mmlike_det")
     assert isinstance(adopted, bridge.AdoptedRegistry) and adopted.module_dict is lib.MODELS.module_dict

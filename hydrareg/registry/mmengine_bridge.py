@@ -233,6 +233,8 @@ class _TreeLink:
             _scopes.say_once(node.scope, f"MMEngine's registry keeps it below {parent.scope}::{parent.name}")
             return
         proxy = HydraregNodeInMMEngine(node, parent)
+        for alias in sorted(node.scope_names - {node.scope}):  # 'mmpretrain.X' for the demo mmcls
+            parent._children.setdefault(alias, proxy)
         self._watch_children(proxy)
         self.exposed[id(node)] = proxy
         self.adopted[id(proxy)] = node

@@ -416,7 +416,9 @@ class Registry:
     def _get_from_linked_root(self, name: str) -> Callable[..., Any] | None:
         """``name`` in the root linked to this tree's root (MMEngine's), linking it if it is loaded."""
         linked = self._root._linked_root
-        if linked is None and _scopes.link_mmengine_if_loaded():
+        if linked is None:
+            if "mmengine.registry" not in sys.modules or not _scopes.link_mmengine_if_loaded():
+                return None
             linked = self._root._linked_root
         return None if linked is None else linked.get(name)
 
