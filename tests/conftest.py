@@ -35,12 +35,17 @@ def isolated_default_scope() -> Iterator[None]:
     """No test sees another test's default scope, named DefaultScope instances or context switch."""
     saved_instances = dict(DefaultScope._instances)
     saved_latest = DefaultScope._latest
+    mmengine_scopes = sys.modules.get("mmengine.registry")  # MMEngine's, when a test loaded it
+    saved_mmengine = None if mmengine_scopes is None else dict(mmengine_scopes.DefaultScope._instance_dict)
     token = default_scope._current.set(None)
     yield
     default_scope._current.reset(token)
     DefaultScope._instances.clear()
     DefaultScope._instances.update(saved_instances)
     DefaultScope._latest = saved_latest
+    if saved_mmengine is not None:
+        mmengine_scopes.DefaultScope._instance_dict.clear()
+        mmengine_scopes.DefaultScope._instance_dict.update(saved_mmengine)
 
 
 # Registrations from these packages happen through lazy ``locations`` and are process state to keep.

@@ -78,7 +78,7 @@ def _build(args: dict[str, Any], registry: Registry, path: str | None) -> Any:
     obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
     if obj_cls is None:
         obj_cls = resolve_type(obj_type, registry, path)  # callables, and the errors
-    if isinstance(obj_cls, type) and _is_manager(obj_cls):
+    if isinstance(obj_cls, type) and (issubclass(obj_cls, ManagerMixin) or _is_mmengine_manager(obj_cls)):
         return obj_cls.get_instance(**args)
     try:
         return obj_cls(**args)
@@ -89,10 +89,10 @@ def _build(args: dict[str, Any], registry: Registry, path: str | None) -> Any:
         raise error from exc
 
 
-def _is_manager(cls: type) -> bool:
-    """A class whose instances are named and shared (hydrareg's or MMEngine's ``ManagerMixin``)."""
-    if issubclass(cls, ManagerMixin):
-        return True
+def _is_mmengine_manager(cls: type) -> bool:
+    """A subclass of MMEngine's ``ManagerMixin`` (named, shared instances; built by ``get_instance``)."""
+    if type(cls) is type:  # theirs have the metaclass ManagerMeta: a plain class is none
+        return False
     mmengine_manager = sys.modules.get("mmengine.utils.manager")
     return mmengine_manager is not None and issubclass(cls, mmengine_manager.ManagerMixin)
 
