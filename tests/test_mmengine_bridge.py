@@ -269,6 +269,10 @@ def test_a_real_installed_package_owns_its_scope_name(tmp_path):
         "from mmengine.registry import MODELS as ROOT, Registry\n"
         "MODELS = Registry('model', parent=ROOT, scope='mmtrack')\n"
         "@MODELS.register_module()\nclass ByteTrack:\n    real = True\n"
+        "@MODELS.register_module()\nclass ScopeReader:\n"
+        "    def __init__(self):\n"
+        "        from mmengine.registry import DefaultScope\n"
+        "        self.scope = DefaultScope.get_current_instance().scope_name\n"
     )
     (package / "utils.py").write_text(  # OpenMMLab's way to register lazily, without `locations`
         "def register_all_modules(init_default_scope=True):\n"
@@ -277,9 +281,15 @@ def test_a_real_installed_package_owns_its_scope_name(tmp_path):
     )
     out = run_python(
         """
+        import sys
         import warnings
         warnings.simplefilter("always")
         with warnings.catch_warnings(record=True) as caught:
+            from hydrareg import instantiate
+            # mmengine is not loaded yet: the switch itself brings the real package (and MMEngine) in
+            assert "mmengine" not in sys.modules
+            reader = instantiate({"default_scope": "mmtrack", "m": {"type": "ScopeReader"}})["m"]
+            assert reader.scope == "mmtrack", reader.scope
             from hydrareg.registry import MODELS
             import hydrareg_zoo.mmtrack.registry as demo
             real = MODELS.get("mmtrack.ByteTrack")

@@ -17,6 +17,7 @@ Nothing else is ever imported on a miss. When MMEngine's registry is loaded in t
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import sys
@@ -29,6 +30,7 @@ DEMO_PREFIX = "demo_"
 _declared: dict[str, str] | None = None
 _installed: dict[str, bool] = {}  # a cache of the environment, like _declared
 _said: set[str] = set()
+_prepared: set[str] = set()
 _lock = threading.Lock()
 _link_lock = threading.RLock()
 _mmengine_linked = False
@@ -59,6 +61,7 @@ def forget_declared_scopes() -> None:
     global _declared
     _declared = None
     _installed.clear()
+    _prepared.clear()
 
 
 def is_installed_package(name: str) -> bool:
@@ -99,6 +102,22 @@ def import_scope(scope: str) -> str | None:
     except Exception as exc:
         raise ScopeImportError(module) from exc
     return module
+
+
+def prepare_scope(scope: str) -> None:
+    """Before a switch to ``scope``: import an installed package's own ``{scope}.registry`` once.
+
+    MMEngine imports it on every switch; here it happens once per scope, and only for an installed
+    top-level package of that name, so that a package built on MMEngine joins the trees (and
+    MMEngine's default scope follows the switch) before anything is built under it.
+    """
+    if not _mmengine_linked and scope not in _prepared and is_installed_package(scope):
+        _prepared.add(scope)
+        module = _package_registry(scope)
+        if module is not None:
+            with contextlib.suppress(Exception):  # reported where the scope is looked up
+                importlib.import_module(module)
+    link_mmengine_if_loaded()
 
 
 def demo_scope_names(scope: str, *aliases: str) -> tuple[str, tuple[str, ...]]:

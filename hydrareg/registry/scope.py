@@ -163,8 +163,8 @@ class use_scope:
                 f"{keys.SCOPE} must be a str, but got {type(scope).__name__}",
                 config_path=join_path(self.path, keys.SCOPE),
             )
-        if _mirror is None and "mmengine.registry" in _modules:
-            _scopes.link_mmengine_if_loaded()
+        if _mirror is None:  # not joined to MMEngine (yet): an installed package may bring it in
+            _scopes.prepare_scope(scope)
         if self.registry is not None and self.registry.find_scope(scope) is None:
             warn_unknown_scope(scope, self.registry)
         self._token = _current.set(DefaultScope._overwrite_instance(scope))
