@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
+import mmengine
 import mmengine.registry as mm
 from mmengine.registry import DefaultScope as MMEngineDefaultScope
 from mmengine.registry import Registry as MMEngineRegistry
@@ -35,6 +37,9 @@ from .registry import Registry, _ModuleDict
 from .root import ROOT_REGISTRIES
 
 __all__ = ["AdoptedRegistry", "DefaultScopeMirror", "HydraregNodeInMMEngine", "as_registry", "link"]
+
+#: The mmengine releases whose private attributes (listed above) were checked.
+CHECKED_VERSION = "0.10."
 
 #: The mmengine subpackage whose import registers MMEngine's own classes into each root registry.
 ROOT_PACKAGES = {
@@ -254,6 +259,13 @@ class _TreeLink:
 
 def link() -> None:
     """Join MMEngine's 23 root trees to hydrareg's and mirror every scope switch (idempotent)."""
+    if not mmengine.__version__.startswith(CHECKED_VERSION) and not _links:
+        warnings.warn(
+            f"hydrareg's MMEngine bridge was written for mmengine {CHECKED_VERSION}x, not "
+            f"{mmengine.__version__}: the private attributes it relies on may have changed",
+            UserWarning,
+            stacklevel=2,
+        )
     for attr, root in ROOT_REGISTRIES.items():
         mm_root = getattr(mm, attr)
         if id(mm_root) in _links:
