@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 @TASKS.register_module(name="mmengine_runner")
 def mmengine_runner(cfg: DictConfig, output_dir: Path, runner: dict[str, Any]) -> dict[str, Any]:
     """Train and validate with MMEngine's Runner in ``output_dir``; returns the validation metrics."""
+    from hydrareg_zoo.common.torchvision_ops import ensure_torchvision_importable
+
+    ensure_torchvision_importable()  # the Runner imports torchvision (if installed) to log the environment
     from mmengine.runner import Runner
 
     from . import mmengine_parts  # noqa: F401  (registers the model, dataset and metric)
