@@ -351,7 +351,13 @@ def test_a_broken_location_of_an_mmengine_registry_is_an_import_error_naming_it(
     from hydrareg.errors import RegistryImportError
 
     mm.Registry("model", parent=mm.MODELS, scope="mmlike_broken", locations=["mmlike_det.no_such_module"])
-    with pytest.raises(ImportError) as info:
-        MODELS.get("mmlike_broken.Anything")
-    assert isinstance(info.value, RegistryImportError)
-    assert "mmlike_broken::model" in str(info.value) and "no_such_module" in str(info.value)
+    try:
+        with pytest.raises(ImportError) as info:
+            MODELS.get("mmlike_broken.Anything")
+        assert isinstance(info.value, RegistryImportError)
+        assert "mmlike_broken::model" in str(info.value) and "no_such_module" in str(info.value)
+    finally:  # a broken library must not stay in the process's trees for later tests
+        mm.MODELS.children.pop("mmlike_broken")
+        MODELS.children.pop("mmlike_broken")
+        MODELS._scope_index.pop("mmlike_broken")
+        MODELS._tree.version += 1

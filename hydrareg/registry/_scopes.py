@@ -64,6 +64,16 @@ def forget_declared_scopes() -> None:
     _prepared.clear()
 
 
+def listed_scopes() -> list[str]:
+    """The declared scopes worth naming to a user: a demo's ``demo_<name>`` only where it is in use."""
+    declared = declared_scopes()
+    return [
+        name
+        for name in declared
+        if not (name.startswith(DEMO_PREFIX) and not is_installed_package(name[len(DEMO_PREFIX) :]))
+    ]
+
+
 def is_installed_package(name: str) -> bool:
     """True if a top-level package or module called ``name`` is importable (nothing is imported)."""
     found = _installed.get(name)

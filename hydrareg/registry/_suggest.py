@@ -26,7 +26,7 @@ def describe_search(key: str, target: Registry, called: Registry) -> str:
         node = target.find_scope(scope)
         if node is None:
             loaded = set(target.root._scope_index)
-            installed = sorted(set(_scopes.declared_scopes()) - loaded)
+            installed = sorted(set(_scopes.listed_scopes()) - loaded)
             known = ", ".join(sorted(loaded)) + (f"; installed: {', '.join(installed)}" if installed else "")
             return (
                 f"no registry with scope {scope!r} in the {target.root.scope}::{target.name} "
