@@ -12,6 +12,8 @@ and that a CPU-only machine without a C++ build cannot load; nothing else is sto
 Each stand-in is installed only where the real module cannot be found or loaded, so a real mmcv build or a
 matching torchvision always wins. Every line of Python of mmcv, mmdet, mmpretrain, mmengine and torchvision
 that runs is the real one.
+
+``python tests/support/compiled_ops.py SCRIPT [ARGS...]`` runs a script (``run.py``) with the stand-ins.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
+import runpy
 import sys
 import types
 from collections.abc import Callable
@@ -32,6 +36,7 @@ _TORCHVISION_IMPORT_TIME_OPS = (
     "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
     "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
 )
+SOURCE = "tests/support/compiled_ops.py"  # named in messages: this module also runs as __main__
 _torchvision_library: Any = None  # torch.library.Library; the declarations live as long as it does
 
 
@@ -48,7 +53,7 @@ def _refusing_op(name: str) -> Callable[..., Any]:
     def op(*args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
             f"{MMCV_EXT}.{name} is a compiled op of mmcv, and this mmcv has none (mmcv-lite); "
-            f"{MMCV_EXT} is a stand-in from {__name__}. Install mmcv built with its ops to run it."
+            f"{MMCV_EXT} is a stand-in from hydrareg's {SOURCE}. Install mmcv built with its ops to run it."
         )
 
     op.__name__ = op.__qualname__ = name
@@ -61,7 +66,7 @@ class _MmcvExtFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != MMCV_EXT:
             return None
-        return importlib.util.spec_from_loader(fullname, self, origin=f"stand-in ({__name__})")
+        return importlib.util.spec_from_loader(fullname, self, origin=f"stand-in ({SOURCE})")
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         return MmcvExtStandIn(spec.name, __doc__)
@@ -120,3 +125,18 @@ def install() -> list[str]:
     if install_torchvision_ops():
         used.append(TORCHVISION_C)
     return used
+
+
+def run_script(argv: list[str]) -> None:
+    """Run ``argv[0]`` as ``python SCRIPT ARGS...`` would, with the stand-ins this environment needs."""
+    script = os.path.abspath(argv[0])
+    sys.argv = [script, *argv[1:]]
+    sys.path[0] = os.path.dirname(script)
+    install()
+    runpy.run_path(script, run_name="__main__")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(f"usage: python {sys.argv[0]} SCRIPT [ARGS...]")
+    run_script(sys.argv[1:])
