@@ -8,8 +8,8 @@
 #   45 minutes on 2 cores. The test then stands in for the compiled module mmcv._ext alone
 #   (tests/support/compiled_ops.py); calling a compiled op raises.
 # - torchvision (mmpretrain imports it) is installed if missing, in the version made for torch 2.13.0. PyPI's
-#   wheel is linked against CUDA torch; where its compiled _C does not load, the test declares the two
-#   operators torchvision needs at import time, and torchvision's ops refuse to run.
+#   wheel is linked against CUDA torch; where its compiled _C does not load, the test uses the stand-in
+#   hydrareg_zoo/common/torchvision_ops.py (two operators declared, whose kernels refuse to run).
 #
 # Usage: bash scripts/install_openmmlab.sh        (PYTHON=/path/to/python to choose the interpreter)
 set -euo pipefail

@@ -5,9 +5,8 @@ and that a CPU-only machine without a C++ build cannot load; nothing else is sto
   modules look their functions up in ``mmcv._ext`` at import time. The stand-in answers every such lookup
   with a function that raises :class:`NotImplementedError` naming the op when it is called.
 - ``torchvision._C``: PyPI's torchvision wheels are linked against CUDA builds of torch and do not load
-  beside the CPU build. Importing torchvision needs the ``torchvision::nms`` and ``torchvision::qnms``
-  operators to be *declared* (it registers their shape functions); the stand-in declares those two, with no
-  kernel. torchvision's ops still refuse to run, with torchvision's own "Couldn't load custom C++ ops".
+  beside the CPU build. The demo zoo already has that stand-in (``hydrareg_zoo/common/torchvision_ops.py``:
+  the two operators torchvision needs declared at import, with kernels that raise); it is used here too.
 
 Each stand-in is installed only where the real module cannot be found or loaded, so a real mmcv build or a
 matching torchvision always wins. Every line of Python of mmcv, mmdet, mmpretrain, mmengine and torchvision
@@ -31,13 +30,7 @@ from typing import Any
 MMCV_EXT = "mmcv._ext"
 TORCHVISION_C = "torchvision._C"
 
-# The operator schemas torchvision 0.28's _C defines and its Python registers shape functions for on import.
-_TORCHVISION_IMPORT_TIME_OPS = (
-    "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
-    "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
-)
 SOURCE = "tests/support/compiled_ops.py"  # named in messages: this module also runs as __main__
-_torchvision_library: Any = None  # torch.library.Library; the declarations live as long as it does
 
 
 class MmcvExtStandIn(types.ModuleType):
@@ -95,26 +88,11 @@ def install_mmcv_ext() -> bool:
 
 
 def install_torchvision_ops() -> bool:
-    """Declare torchvision's import-time operators where its ``_C`` does not load; True if so."""
-    global _torchvision_library
-    if _torchvision_library is not None:
-        return True
-    if "torchvision" in sys.modules or importlib.util.find_spec("torchvision") is None:
-        return False
-    import torch
+    """The demo zoo's stand-in for torchvision's ``_C``, where that does not load; True if it is in use."""
+    from hydrareg_zoo.common.torchvision_ops import ensure_torchvision_importable, standin_active
 
-    compiled = _package_file("torchvision", "_C")
-    try:
-        if compiled is None:
-            raise OSError("torchvision has no _C")
-        torch.ops.load_library(compiled)  # what torchvision does first; loading twice is harmless
-        return False
-    except OSError:
-        library = torch.library.Library("torchvision", "DEF")
-        for schema in _TORCHVISION_IMPORT_TIME_OPS:
-            library.define(schema)
-        _torchvision_library = library
-        return True
+    ensure_torchvision_importable()
+    return standin_active()
 
 
 def install() -> list[str]:
