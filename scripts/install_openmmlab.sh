@@ -11,6 +11,9 @@
 #   wheel is linked against CUDA torch; where its compiled _C does not load, the test uses the stand-in
 #   hydrareg_zoo/common/torchvision_ops.py (two operators declared, whose kernels refuse to run).
 #
+# Use an environment of its own: once mmdet and mmpretrain are installed, `mmdet.X` and `mmpretrain.X` in a
+# config name their classes, not the demo libraries' (hydrareg_zoo), whose configs and tests then fail.
+#
 # Usage: bash scripts/install_openmmlab.sh        (PYTHON=/path/to/python to choose the interpreter)
 set -euo pipefail
 
