@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, assert_same
+from conftest import compose as compose_resolved
 from support import compiled_ops
 
 STAND_INS: list[str] = []  # the compiled modules stood in for (tests/support/compiled_ops.py)
@@ -180,10 +181,7 @@ def a_test_image() -> torch.Tensor:
 
 @pytest.mark.parametrize("name", [RETINANET, SEED])
 def test_converted_config_composes_to_mmengines_dict(configs: Path, converted: Path, name: str) -> None:
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(converted), version_base="1.3"):
-        composed = OmegaConf.to_container(compose(config_name=name), resolve=True)
-    assert_same(composed, mmengine_config(configs, name).to_dict())
+    assert_same(compose_resolved(converted, name), mmengine_config(configs, name).to_dict())
 
 
 @pytest.mark.parametrize("kind", ["DictConfig", "dict"])
