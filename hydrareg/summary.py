@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .search_summary import write_search_summary
+
 __all__ = [
     "best_row",
     "collect_rows",
@@ -185,6 +187,7 @@ def write_summary(
         written += plot_figure(
             rows, plot_metric, sweep_dir / f"summary_{plot_metric}", differing_overrides(rows)
         )
+    written += write_search_summary(sweep_dir, rows)  # an Optuna study's best trial and trials plot
     return written
 
 

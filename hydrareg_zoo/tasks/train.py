@@ -22,6 +22,7 @@ from hydrareg import instantiate
 from hydrareg.errors import ConfigKeyError, ConfigValueError
 from hydrareg.registry import DATASETS, MODELS
 
+from .distributed import Rank, distributed_training, training_loader
 from .registry import TASKS
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def train(
     """Train, evaluate, save; returns accuracy, loss, epochs, checkpoint, seconds and params."""
     from hydrareg_zoo.engine import torch_threads
 
-    with torch_threads(num_threads):
+    with torch_threads(num_threads), distributed_training() as rank:  # several ranks under torchrun
         return _train(
             cfg,
             Path(output_dir),
@@ -54,6 +55,7 @@ def train(
             progress,
             checkpoint,
             clip_grad_norm,
+            rank,
         )
 
 
@@ -67,6 +69,7 @@ def _train(
     progress: bool,
     checkpoint: str,
     clip_grad_norm: float | None,
+    rank: Rank,
 ) -> dict[str, Any]:
     import torch
     from torch.utils.data import DataLoader
@@ -83,8 +86,7 @@ def _train(
         model.init_weights()
     train_set = instantiate(cfg.dataset, registry=DATASETS, split="train")
     test_set = instantiate(cfg.dataset, registry=DATASETS, split="test")
-    generator = torch.Generator().manual_seed(seed)
-    train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator)
+    train_loader, rank_hooks = training_loader(train_set, batch_size, seed, rank)
     test_loader = DataLoader(test_set, batch_size=256)
     check_classifier(model, test_set, cfg)
     runner = Runner(
@@ -93,10 +95,10 @@ def _train(
         cfg.optim,
         max_epochs=epochs,
         param_scheduler=cfg.get("schedule"),
-        custom_hooks=custom_hooks,
+        custom_hooks=[*custom_hooks, *rank_hooks],
         test_dataloader=test_loader,
         clip_grad_norm=clip_grad_norm,
-        progress=progress,
+        progress=progress and rank.rank == 0,
     )
     history = runner.train()
     final = history[-1]
@@ -106,8 +108,10 @@ def _train(
         "classes": list(getattr(train_set, "metainfo", {}).get("classes", ())),
         "model": OmegaConf.to_container(cfg.model, resolve=True),
     }
-    path = save_checkpoint(model, output_dir / checkpoint, meta)
-    (output_dir / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+    path = output_dir / checkpoint
+    if rank.rank == 0:  # the other ranks hold the same model
+        save_checkpoint(model, path, meta)
+        (output_dir / "history.json").write_text(json.dumps(history, indent=1) + "\n")
     figures = {
         "accuracy": round(final["accuracy"], 4),
         "loss": round(final["loss"], 4),
