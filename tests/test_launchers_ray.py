@@ -69,7 +69,17 @@ def _stop(head: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def ray_address() -> Iterator[str]:
-    """A Ray head on the loopback address for this module's tests, stopped at the end."""
+    """A Ray head on the loopback address for this module's tests, stopped at the end.
+
+    Token authentication is off for the head and every app the tests start: Ray turns it on by
+    itself when ``~/.ray/auth_token`` exists (any earlier ``ray.init`` may have written one).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_AUTH_MODE", "disabled")
+        yield from _ray_head()
+
+
+def _ray_head() -> Iterator[str]:
     temp_dir = Path(tempfile.mkdtemp(prefix="hr-ray-", dir="/tmp"))  # short: Ray's socket paths
     log = temp_dir / "head.log"
     port = _free_port()
