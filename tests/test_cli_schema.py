@@ -16,7 +16,11 @@ from hydrareg.commands.app import read_app_script
 from hydrareg.commands.schema import build_schema
 
 CONF = REPO / "conf"
-CONFIG_FILES = sorted(path.relative_to(CONF).as_posix() for path in CONF.rglob("*.yaml"))
+CONFIG_FILES = sorted(
+    path.relative_to(CONF).as_posix()
+    for path in CONF.rglob("*.yaml")
+    if not path.relative_to(CONF).as_posix().startswith("hydra/")  # Hydra's own groups (launchers)
+)
 
 
 @pytest.fixture(scope="module")

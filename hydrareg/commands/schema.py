@@ -68,8 +68,10 @@ def write_json(path: str, data: Any) -> None:
 def build_schema(app: AppSpec) -> dict[str, Any]:
     """The whole schema: kinds, classes, one entry per config group, the composed config at the root."""
     builder = SchemaBuilder(Lookup(app.builds), config_scopes(app.config_dir))
-    files = {
-        group: builder.file_schema(packages) for group, packages in group_packages(app.config_dir).items()
+    files = {  # hydra/... groups (launcher, sweeper) configure Hydra itself, not what the app builds
+        group: builder.file_schema(packages)
+        for group, packages in group_packages(app.config_dir).items()
+        if group != "hydra" and not group.startswith("hydra/")
     }
     root = builder.config_schema(strict=True)
     return {
