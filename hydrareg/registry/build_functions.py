@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import keys
+from .. import config_checks, keys
 from ..configdict import ConfigDict, config_path_of, join_path, to_config_tree
 from ..errors import (
     BuildArgumentError,
@@ -24,6 +24,8 @@ from ..errors import (
     ConfigValueError,
     HydraregError,
     UnknownTypeError,
+    at_config_path,
+    note_config_path,
 )
 from . import _suggest
 from .default_scope import ManagerMixin, current_scope_name, reset_context_scope, set_context_scope
@@ -66,11 +68,11 @@ def build_from_cfg(
     token = None if scope is None else _switch_scope(scope, registry, path)
     try:
         obj_type = args.pop(keys.TYPE)
-        obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
-        if obj_cls is None:
-            obj_cls = resolve_type(obj_type, registry, path)  # callables, and the errors
-        if isinstance(obj_cls, type) and issubclass(obj_cls, ManagerMixin):
-            return obj_cls.get_instance(**args)
+        if keys.TARGET in args:
+            raise config_checks.type_and_target_error(path)
+        obj_cls = _lookup(obj_type, registry, path)
+        if isinstance(obj_cls, type) and _is_manager(obj_cls):
+            return _get_instance(obj_cls, args, path)
         try:
             return obj_cls(**args)
         except Exception as exc:
@@ -81,6 +83,32 @@ def build_from_cfg(
     finally:
         if token is not None:
             reset_context_scope(token)
+
+
+def _lookup(obj_type: Any, registry: Registry, path: str | None) -> Any:
+    """The callable ``obj_type`` names; errors raised by the lookup itself name ``path.type``."""
+    try:
+        obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
+        return resolve_type(obj_type, registry, path) if obj_cls is None else obj_cls
+    except HydraregError as exc:
+        at_config_path(exc, join_path(path, keys.TYPE) if path is not None else None)
+        raise
+
+
+def _is_manager(cls: type) -> bool:
+    """A ManagerMixin class (hydrareg's, or MMEngine's when loaded): built by ``get_instance``."""
+    if issubclass(cls, ManagerMixin):
+        return True
+    manager = sys.modules.get("mmengine.utils.manager")
+    return manager is not None and issubclass(cls, manager.ManagerMixin)
+
+
+def _get_instance(cls: type, args: dict[str, Any], path: str | None) -> Any:
+    """``cls.get_instance(name, ...)``, with ``name`` checked first (MMEngine's asserts holding a lock)."""
+    error = config_checks.manager_arguments_error(args, path)
+    if error is not None:
+        raise error
+    return call_with_config_path(cls.get_instance, args, path)  # type: ignore[attr-defined]
 
 
 def _checked_cfg(cfg: Any, registry: Any, default_args: Any, require_type: bool = True) -> Mapping[str, Any]:
@@ -184,15 +212,14 @@ def _with_config_path(
     original); any other exception keeps its type and gains a note naming the config path (shown
     in tracebacks), so ``except ValueError`` in user code still works.
     """
-    if isinstance(exc, HydraregError):
-        if exc.config_path is None:  # a nested build from a dict the constructor made itself
-            _add_path_note(exc, obj_cls, path)
-        return exc
-    if isinstance(exc, TypeError):
+    if isinstance(exc, TypeError) and not isinstance(exc, HydraregError):
+        bad_key = config_checks.non_string_key_error(args, path)
+        if bad_key is not None:
+            return bad_key
         mismatch = _signature_mismatch(obj_cls, args, positional)
         if mismatch is not None:
             return _argument_error(obj_cls, args, path, mismatch)
-    _add_path_note(exc, obj_cls, path)
+    note_config_path(exc, getattr(obj_cls, "__qualname__", repr(obj_cls)), path)
     return exc
 
 
@@ -229,17 +256,6 @@ def _argument_error(
         config_path=bad_path,
         details=details,
     )
-
-
-def _add_path_note(exc: BaseException, obj_cls: Any, path: str | None) -> None:
-    if path is None:
-        return
-    name = getattr(obj_cls, "__qualname__", repr(obj_cls))
-    note = f"while building {name} from config path {path or '<root>'}"
-    if hasattr(exc, "add_note"):
-        exc.add_note(note)
-    else:  # Python 3.10: keep the note for tools that read it
-        exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
 
 
 def build_model_from_cfg(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from .. import policy
 from ..errors import (
     ConfigTypeError,
     ConfigValueError,
@@ -435,7 +436,7 @@ class Registry:
             self._build_cache_version = self._tree.version
         obj = self._build_cache.get((scope, key))
         if obj is not None:
-            return obj
+            return obj if "." not in key else policy.recheck_cached(key, obj, self)
         target = self._registry_for_scope(scope)
         obj = target.get(key)
         if obj is None and target is not self:
@@ -530,8 +531,10 @@ def import_dotted_object(key: str, registry: Registry) -> Callable[..., Any] | N
     parts = key.split(".")
     if not all(part.isidentifier() for part in parts):
         return None
+    policy.check_target_name(key)
     for cut in range(len(parts) - 1, 0, -1):
         module_name = ".".join(parts[:cut])
+        policy.check_module_import(module_name, key)
         try:
             obj: Any = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -547,7 +550,7 @@ def import_dotted_object(key: str, registry: Registry) -> Callable[..., Any] | N
                 return None
         if inspect.ismodule(obj) or not callable(obj):
             return None
-        return obj
+        return policy.check_resolved(key, obj, registry)
     return None
 
 
