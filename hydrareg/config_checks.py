@@ -35,8 +35,10 @@ class TooDeep(Exception):
         self.path = path
 
 
-def too_deep_error(root: Any, path: str | None) -> ConfigValueError:
-    """The error for a config whose copy reached :data:`MAX_DEPTH` at ``path``: a cycle, or just deep."""
+def too_deep_error(
+    root: Any, path: str | None, limit: str = f"{MAX_DEPTH} levels of dicts and lists"
+) -> ConfigValueError:
+    """The error for a config whose copy reached ``limit`` at ``path``: a cycle, or just deep."""
     cycle = find_self_reference(root)
     if cycle is not None:
         inner, outer = cycle
@@ -46,9 +48,7 @@ def too_deep_error(root: Any, path: str | None) -> ConfigValueError:
             config_path=inner or "<root>",
         )
     shown = path if path is None or len(path) <= 200 else path[:200] + "..."
-    return ConfigValueError(
-        f"the config nests deeper than {MAX_DEPTH} levels of dicts and lists", config_path=shown
-    )
+    return ConfigValueError(f"the config nests deeper than {limit}", config_path=shown)
 
 
 def find_self_reference(root: Any) -> tuple[str, str] | None:

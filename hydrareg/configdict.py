@@ -137,8 +137,8 @@ def to_config_tree(
         return _tree(value, path, drop, dropped if dropped is not None else [], MAX_DEPTH)
     except TooDeep as exc:
         raise too_deep_error(value, exc.path) from None
-    except RecursionError:  # inside OmegaConf, on a DictConfig nested hundreds deep
-        raise too_deep_error(value, path) from None
+    except RecursionError:  # inside OmegaConf: a DictConfig nested deeper than Python's stack allows
+        raise too_deep_error(value, path, "Python's recursion limit lets OmegaConf resolve") from None
 
 
 def _tree(value: Any, path: str | None, drop: frozenset[str], dropped: list[str], room: int) -> Any:
