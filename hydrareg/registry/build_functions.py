@@ -108,9 +108,10 @@ def _get_instance(cls: type, args: dict[str, Any], path: str | None) -> Any:
     error = config_checks.manager_arguments_error(args, path)
     if error is not None:
         raise error
-    mismatch = _signature_mismatch(cls, args)  # before get_instance: it would hold a lock, half-registered
-    if mismatch is not None:
-        raise _argument_error(cls, args, path, mismatch)
+    if not cls.check_instance_created(args["name"]):  # type: ignore[attr-defined]
+        mismatch = _signature_mismatch(cls, args)  # checked first: MMEngine's get_instance holds a lock
+        if mismatch is not None:
+            raise _argument_error(cls, args, path, mismatch)
     return call_with_config_path(cls.get_instance, args, path)  # type: ignore[attr-defined]
 
 
