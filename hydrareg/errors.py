@@ -77,8 +77,8 @@ def format_message(
 ) -> str:
     """The message, then one indented ``label: value`` line per known fact."""
     lines = [message]
-    if config_path:
-        lines.append(f"  config path: {config_path}")
+    if config_path is not None:  # "" is the config's root
+        lines.append(f"  config path: {config_path or '<root>'}")
     if registry:
         lines.append(f"  registry:    {registry}")
     lines.extend(f"  {label + ':':<12} {value}" for label, value in details)

@@ -275,8 +275,10 @@ def identity_of(obj: Any) -> str:
         obj = inner
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None)
-    owner = getattr(obj, "__objclass__", None)
-    if module is None and owner is not None:  # method descriptors such as str.format
+    owner = getattr(obj, "__objclass__", None)  # method descriptors such as str.format
+    if owner is None and isinstance(getattr(obj, "__self__", None), type):  # builtin classmethods
+        owner = obj.__self__  # such as datetime.date.today
+    if module is None and owner is not None:
         module = owner.__module__
     if not isinstance(module, str) or not isinstance(qualname, str):  # instances, e.g. builtins.exit
         kind = type(obj)

@@ -396,3 +396,40 @@ def test_the_hydra_app_builds_its_registered_models_in_safe_mode(tmp_path):
     assert bad.returncode != 0
     assert "safe mode" in bad.stderr + bad.stdout
     assert not canary.exists()
+
+
+APP = """
+import hydra
+from hydrareg import instantiate
+from hydrareg.policy import safe_mode
+
+
+@hydra.main(config_path=None, config_name=None, version_base="1.3")
+@safe_mode(allow=["datetime"])
+def main(cfg):
+    print("BUILT", instantiate(cfg.thing))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_a_hydra_app_switches_safe_mode_on_for_its_task_in_single_and_multi_runs(tmp_path):
+    import subprocess
+
+    (tmp_path / "app.py").write_text(APP)
+    env = {k: v for k, v in os.environ.items() if k not in (policy.ENV_SAFE_MODE, policy.ENV_ALLOW)}
+
+    def run(*overrides):
+        return subprocess.run(
+            [sys.executable, "app.py", *overrides, "hydra.run.dir=out", "hydra.sweep.dir=multi"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+
+    ok = run("+thing._target_=datetime.timedelta", "+thing.days=2")
+    assert ok.returncode == 0 and "BUILT 2 days" in ok.stdout, ok.stderr[-2000:]
+    refused = run("-m", "+thing._target_=datetime.date.today,collections.OrderedDict")
+    assert refused.returncode != 0
+    assert "BUILT 20" in refused.stdout  # the first job, datetime.date.today(), ran
+    assert "safe mode: collections.OrderedDict is neither registered nor in the allowlist" in refused.stderr
