@@ -346,7 +346,10 @@ def current_safe_mode() -> SafeMode | None:
 
 def _from_environment() -> SafeMode | None:
     global _env_cache
-    raw = (os.environ.get(ENV_SAFE_MODE), os.environ.get(ENV_ALLOW))
+    flag = os.environ.get(ENV_SAFE_MODE)
+    if not flag:  # the common case, on every dotted lookup: one read
+        return None
+    raw = (flag, os.environ.get(ENV_ALLOW))
     cached_raw, setting = _env_cache
     if raw == cached_raw:
         return setting

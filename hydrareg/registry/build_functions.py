@@ -67,10 +67,7 @@ def build_from_cfg(
     scope = args.pop(keys.SCOPE, None)
     token = None if scope is None else _switch_scope(scope, registry, path)
     try:
-        obj_type = args.pop(keys.TYPE)
-        if keys.TARGET in args:
-            raise config_checks.type_and_target_error(path)
-        obj_cls = _lookup(obj_type, registry, path)
+        obj_cls = _lookup(args, registry, path)
         if isinstance(obj_cls, type) and _is_manager(obj_cls):
             return _get_instance(obj_cls, args, path)
         try:
@@ -85,8 +82,11 @@ def build_from_cfg(
             reset_context_scope(token)
 
 
-def _lookup(obj_type: Any, registry: Registry, path: str | None) -> Any:
-    """The callable ``obj_type`` names; errors raised by the lookup itself name ``path.type``."""
+def _lookup(args: dict[str, Any], registry: Registry, path: str | None) -> Any:
+    """The callable ``args``' popped ``type`` names; errors raised by the lookup name ``path.type``."""
+    obj_type = args.pop(keys.TYPE)
+    if keys.TARGET in args:
+        raise config_checks.type_and_target_error(path)
     try:
         obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
         return resolve_type(obj_type, registry, path) if obj_cls is None else obj_cls
