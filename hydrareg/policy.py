@@ -20,6 +20,7 @@ Safe mode is a :class:`contextvars.ContextVar`, like the default scope: ``with s
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
@@ -242,6 +243,22 @@ def blocked_reason(name: str) -> str | None:
     ``HYDRA_INSTANTIATE_ALLOWLIST_OVERRIDE`` lifts the destructive group only, exactly as in Hydra.
     """
     name = canonical_name(name)
+    reason = _execution_reason(name)
+    if (
+        reason is None
+        and name in _DESTRUCTIVE
+        and name not in os.environ.get(HYDRA_OVERRIDE_ENV, "").split(":")
+    ):
+        return (
+            "it deletes or changes files or processes; a trusted user may allow it with "
+            f"{HYDRA_OVERRIDE_ENV}={name}"
+        )
+    return reason
+
+
+@functools.lru_cache(maxsize=4096)
+def _execution_reason(name: str) -> str | None:
+    """The part of the blocklist no setting changes (cached: it runs on every dotted-path build)."""
     if name in _EXECUTION_EXCEPTIONS:
         return None
     if (
@@ -252,11 +269,6 @@ def blocked_reason(name: str) -> str | None:
         return "it lets a config run code of its choosing; no setting allows it"
     if any(part.startswith("__") and part.endswith("__") for part in name.split(".")[1:]):
         return "it reaches into a special (dunder) attribute; no setting allows it"
-    if name in _DESTRUCTIVE and name not in os.environ.get(HYDRA_OVERRIDE_ENV, "").split(":"):
-        return (
-            "it deletes or changes files or processes; a trusted user may allow it with "
-            f"{HYDRA_OVERRIDE_ENV}={name}"
-        )
     return None
 
 
@@ -346,8 +358,8 @@ def current_safe_mode() -> SafeMode | None:
 
 def _from_environment() -> SafeMode | None:
     global _env_cache
-    flag = os.environ.get(ENV_SAFE_MODE)
-    if not flag:  # the common case, on every dotted lookup: one read
+    flag = _read_flag()
+    if not flag:  # the common case, on every dotted lookup: one fast read
         return None
     raw = (flag, os.environ.get(ENV_ALLOW))
     cached_raw, setting = _env_cache
@@ -366,6 +378,18 @@ def _from_environment() -> SafeMode | None:
         raise ConfigValueError(f"{ENV_SAFE_MODE} must be 1 or 0 (true/false, on/off), not {raw[0]!r}")
     _env_cache = (raw, setting)
     return setting
+
+
+def _environ_reader() -> Any:
+    """A fast ``os.environ.get(ENV_SAFE_MODE)``: the mapping's own dict, when it has the usual layout."""
+    data, encodekey = getattr(os.environ, "_data", None), getattr(os.environ, "encodekey", None)
+    if not isinstance(data, dict) or encodekey is None:
+        return lambda: os.environ.get(ENV_SAFE_MODE)
+    key, decode = encodekey(ENV_SAFE_MODE), getattr(os.environ, "decodevalue", str)
+    return lambda: None if (raw := data.get(key)) is None else decode(raw)
+
+
+_read_flag = _environ_reader()
 
 
 # ---------------------------------------------------------------------------------------- the checks
@@ -400,6 +424,7 @@ def check_resolved(name: str, obj: Any, registry: Any = None, config_path: str |
     reason = blocked_reason(identity) or _environment_mutation(obj)
     if reason is not None:
         raise _blocked(name, identity, reason, config_path)
+    resolved_by_path.add(id(obj))
     setting = current_safe_mode()
     if setting is None or (setting.allows(name) and setting.allows(identity)):
         return obj
@@ -479,6 +504,11 @@ def _refused(message: str, config_path: str | None, setting: SafeMode) -> Except
             ("hint", "register the class, or allow it: safe_mode(allow=[...]) or " + ENV_ALLOW),
         ],
     )
+
+
+#: ids of objects a dotted path resolved to (not registered names): a registry's cached answer that is
+#: one of them is checked again, since safe mode may be on now. Module attributes: they live on.
+resolved_by_path: set[int] = set()
 
 
 def recheck_cached(name: str, obj: Any, registry: Any) -> Any:

@@ -276,23 +276,6 @@ def test_a_manager_class_with_a_bad_argument_names_the_path_and_registers_nothin
     assert built is named.get_instance("chk") and built.size == 2
 
 
-def test_mmengines_manager_classes_get_the_same_checks(reg):
-    manager = pytest.importorskip("mmengine.utils.manager")
-
-    class Hub(manager.ManagerMixin):
-        def __init__(self, name: str = "", size: int = 1) -> None:
-            super().__init__(name)
-
-    reg.register_module(module=Hub)
-    with pytest.raises(ConfigKeyError, match="needs a 'name'"):
-        instantiate({"m": {"type": "Hub"}}, registry=reg)
-    with pytest.raises(ConfigTypeError, match=r"m\.name"):
-        instantiate({"m": {"type": "Hub", "name": 1}}, registry=reg)
-    assert instantiate({"m": {"type": "Hub", "name": "chk-hub"}}, registry=reg)["m"] is Hub.get_instance(
-        "chk-hub"
-    )
-
-
 def test_every_error_here_is_a_hydrareg_error():
     assert all(issubclass(cls, HydraregError) for cls in (ConfigTypeError, ConfigValueError, ConfigKeyError))
     assert to_config_tree({"a": [1, {"b": 2}]}, "root") == {"a": [1, {"b": 2}]}

@@ -51,65 +51,68 @@ def build_from_cfg(
     callable. A class or function may be built; ``_scope_`` switches the default scope for it.
     """
     kind = type(cfg)
-    if not (
+    if (
         (kind is ConfigDict or kind is dict)
         and keys.TYPE in cfg
         and default_args is None
         and isinstance(registry, Registry)
     ):
-        cfg = _checked_cfg(cfg, registry, default_args)
-        kind = type(cfg)
-    args = dict(cfg)
-    if default_args is not None:
-        for name, value in default_args.items():
-            args.setdefault(name, value)
-    path = cfg._hydrareg_path if kind is ConfigDict else None if kind is dict else config_path_of(cfg)
+        args, path = dict(cfg), cfg._hydrareg_path if kind is ConfigDict else None
+    else:
+        args, path = _prepared(cfg, registry, default_args)
     scope = args.pop(keys.SCOPE, None)
     token = None if scope is None else _switch_scope(scope, registry, path)
+    obj_cls = None
     try:
-        obj_cls = _lookup(args, registry, path)
-        if isinstance(obj_cls, type) and _is_manager(obj_cls):
+        obj_type = args.pop(keys.TYPE)
+        obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
+        if obj_cls is None or keys.TARGET in args:
+            obj_cls = _resolve(obj_type, args, registry, path)
+        if isinstance(obj_cls, type) and issubclass(obj_cls, ManagerMixin):
             return _get_instance(obj_cls, args, path)
-        try:
-            return obj_cls(**args)
-        except Exception as exc:
-            error = _with_config_path(exc, obj_cls, args, path)
-            if error is exc:
-                raise
-            raise error from exc
+        return obj_cls(**args)
+    except Exception as exc:
+        error = _build_error(exc, obj_cls, args, path)
+        if error is exc:
+            raise
+        raise error from exc
     finally:
         if token is not None:
             reset_context_scope(token)
 
 
-def _lookup(args: dict[str, Any], registry: Registry, path: str | None) -> Any:
-    """The callable ``args``' popped ``type`` names; errors raised by the lookup name ``path.type``."""
-    obj_type = args.pop(keys.TYPE)
+def _build_error(exc: Exception, obj_cls: Any, args: dict[str, Any], path: str | None) -> Exception:
+    """The exception to raise: a failed lookup happened at ``path.type``; see ``_with_config_path``."""
+    if obj_cls is None:
+        at_config_path(exc, join_path(path, keys.TYPE) if path is not None else None)
+        return exc
+    return _with_config_path(exc, obj_cls, args, path)
+
+
+def _prepared(cfg: Any, registry: Any, default_args: Any) -> tuple[dict[str, Any], str | None]:
+    """The slow path's arguments (checked, ``default_args`` filled in) and config path."""
+    cfg = _checked_cfg(cfg, registry, default_args)
+    args = dict(cfg)
+    if default_args is not None:
+        for name, value in default_args.items():
+            args.setdefault(name, value)
+    return args, config_path_of(cfg)
+
+
+def _resolve(obj_type: Any, args: dict[str, Any], registry: Registry, path: str | None) -> Any:
+    """What a ``type`` the registry cache does not answer names; ``type`` with ``_target_`` is an error."""
     if keys.TARGET in args:
         raise config_checks.type_and_target_error(path)
-    try:
-        obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
-        return resolve_type(obj_type, registry, path) if obj_cls is None else obj_cls
-    except HydraregError as exc:
-        at_config_path(exc, join_path(path, keys.TYPE) if path is not None else None)
-        raise
-
-
-def _is_manager(cls: type) -> bool:
-    """A ManagerMixin class (hydrareg's, or MMEngine's when loaded): built by ``get_instance``."""
-    if issubclass(cls, ManagerMixin):
-        return True
-    manager = sys.modules.get("mmengine.utils.manager")
-    return manager is not None and issubclass(cls, manager.ManagerMixin)
+    return resolve_type(obj_type, registry, path)
 
 
 def _get_instance(cls: type, args: dict[str, Any], path: str | None) -> Any:
-    """``cls.get_instance(name, ...)``, with ``name`` checked first (MMEngine's asserts holding a lock)."""
+    """``cls.get_instance(name, ...)``, ``name`` and the arguments checked first (nothing half-registered)."""
     error = config_checks.manager_arguments_error(args, path)
     if error is not None:
         raise error
     if not cls.check_instance_created(args["name"]):  # type: ignore[attr-defined]
-        mismatch = _signature_mismatch(cls, args)  # checked first: MMEngine's get_instance holds a lock
+        mismatch = _signature_mismatch(cls, args)
         if mismatch is not None:
             raise _argument_error(cls, args, path, mismatch)
     return call_with_config_path(cls.get_instance, args, path)  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ from ..errors import (
     RegistryImportError,
     UnknownScopeWarning,
 )
+from ..policy import resolved_by_path as _resolved_by_path
 from . import _scopes
 from .default_scope import DefaultScope, current_scope_name
 
@@ -436,7 +437,9 @@ class Registry:
             self._build_cache_version = self._tree.version
         obj = self._build_cache.get((scope, key))
         if obj is not None:
-            return obj if "." not in key else policy.recheck_cached(key, obj, self)
+            if "." in key and id(obj) in _resolved_by_path:  # not a registered name: check again
+                return policy.recheck_cached(key, obj, self)
+            return obj
         target = self._registry_for_scope(scope)
         obj = target.get(key)
         if obj is None and target is not self:
