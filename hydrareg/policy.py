@@ -42,6 +42,7 @@ __all__ = [
     "check_resolved",
     "check_target_name",
     "current_safe_mode",
+    "is_refusal",
     "safe_mode",
 ]
 
@@ -446,6 +447,13 @@ def check_import(module: str, config_path: str | None = None) -> None:
         config_path,
         setting,
     )
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """Whether ``exc`` is the policy refusing a target or import (blocklist or safe mode)."""
+    from .errors import ForbiddenTargetError
+
+    return isinstance(exc, ForbiddenTargetError)
 
 
 def _findable(module: str) -> bool:

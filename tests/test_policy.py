@@ -189,9 +189,14 @@ def test_callables_passed_by_code_are_trusted():
     assert instantiate({"_target_": os.getcwd}) == os.getcwd()
 
 
-def test_registry_get_of_a_blocked_dotted_path_raises(reg):
+def test_registry_get_of_a_blocked_dotted_path_raises_and_it_is_not_in_the_registry(reg):
     with pytest.raises(BlockedTargetError):
         reg.get("os.system")
+    assert "os.system" not in reg
+    assert "collections.OrderedDict" in reg
+    with safe_mode():
+        assert "collections.OrderedDict" not in reg
+        assert "Net" in reg
 
 
 # ------------------------------------------------------------------------------------ safe mode

@@ -20,6 +20,7 @@ from .. import policy
 from ..errors import (
     ConfigTypeError,
     ConfigValueError,
+    HydraregError,
     RegistrationError,
     RegistryImportError,
     UnknownScopeWarning,
@@ -181,7 +182,12 @@ class Registry:
         return len(self._module_dict)
 
     def __contains__(self, key: object) -> bool:
-        return self.get(key) is not None  # type: ignore[arg-type]
+        try:
+            return self.get(key) is not None  # type: ignore[arg-type]
+        except HydraregError as exc:  # a name the policy refuses is not "in" the registry
+            if policy.is_refusal(exc):
+                return False
+            raise
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickle registries of the root trees by reference, so a worker gets its own live node.
