@@ -21,7 +21,7 @@ from hydrareg.policy import safe_mode
 from hydrareg.registry import Registry
 
 BUILDS = int(os.environ.get("HYDRAREG_RACE_BUILDS", "6000"))
-BUILDERS = 3
+BUILDERS = 4
 TIME_LIMIT = 300.0  # seconds; a bound for a very loaded machine, far above the usual few seconds
 
 
@@ -99,3 +99,39 @@ def test_builds_while_another_thread_registers_never_fail_unexpectedly():
     assert not failures, f"{len(failures)} of {sum(done)} builds failed, e.g. {failures[:3]}"
     assert sum(done) > 0 and counts["registrations"] > 0
     print(f"{sum(done)} builds, {counts['registrations']} registrations meanwhile, 0 failures")
+
+
+def test_the_first_builds_of_a_lazily_imported_registry_in_many_threads_all_succeed(syspath):
+    """A registry's ``locations`` are imported on first use; threads arriving meanwhile wait for it."""
+    from conftest import write_module
+
+    write_module(
+        syspath,
+        "racelazy.models",
+        "import time\nfrom racelazy.registry import LAZY\ntime.sleep(0.3)\n\n"
+        "@LAZY.register_module()\nclass Slow:\n    pass\n",
+    )
+    write_module(
+        syspath,
+        "racelazy.registry",
+        "from hydrareg.registry import Registry\n"
+        "LAZY = Registry('lazy', scope='racelazy', locations=['racelazy.models'])\n",
+    )
+    from racelazy.registry import LAZY
+
+    results: list[Any] = []
+    start = threading.Barrier(6)
+
+    def build() -> None:
+        start.wait(30)
+        try:
+            results.append(type(LAZY.build({"type": "Slow"})).__name__)
+        except Exception as error:
+            results.append(error)
+
+    threads = [threading.Thread(target=build) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert results == ["Slow"] * 6
