@@ -20,6 +20,7 @@ __all__ = [
     "non_string_key_error",
     "too_deep_error",
     "type_and_target_error",
+    "warn_if_unknown_scope",
 ]
 
 #: How deep dicts and lists may nest in a config. Real configs stay under 15 levels; the limit keeps
@@ -123,3 +124,16 @@ def check_scope_name(scope: Any, path: str | None) -> str:
             config_path=path,
         )
     return scope
+
+
+def warn_if_unknown_scope(scope: str, registry: Any) -> None:
+    """One :class:`UnknownScopeWarning` for a scope no registry knows: neither ``registry``'s tree nor
+    any root registry's tree (``default_scope: mmdet`` is fine for a task registry without an mmdet child)."""
+    from .registry.registry import warn_unknown_scope
+    from .registry.root import ROOT_REGISTRIES
+
+    if registry.find_scope(scope) is not None:
+        return
+    if any(root.find_scope(scope) is not None for root in ROOT_REGISTRIES.values()):
+        return
+    warn_unknown_scope(scope, registry)

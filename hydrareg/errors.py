@@ -185,7 +185,7 @@ class UnknownScopeWarning(UserWarning):
 def at_config_path(exc: BaseException, path: str | None) -> None:
     """A hydrareg error raised where the path was unknown (a lookup) happened at ``path``: name it."""
     if path is not None and isinstance(exc, HydraregError) and exc.config_path is None:
-        exc.set_config_path(path or "<root>")
+        exc.set_config_path(path)
 
 
 def note_config_path(exc: BaseException, what: str, path: str | None) -> None:

@@ -7,8 +7,10 @@ what a ``_target_``, a ``type`` that falls back to a dotted path, and ``custom_i
   (``os.system``, ``subprocess.*``, ``pty.spawn``), evaluating or importing code (``eval``, ``exec``,
   ``__import__``, ``importlib``, ``runpy``, ``pickle.loads``, ``ctypes``), reaching interpreter
   internals (``gc``, ``inspect``, ``sys._getframe``), and destroying files (``os.remove``,
-  ``shutil.rmtree``). The second group can be allowed one by one with Hydra's own variable
-  ``HYDRA_INSTANTIATE_ALLOWLIST_OVERRIDE=os.remove:shutil.rmtree``; the first group never.
+  ``shutil.rmtree``). Only the destructive ones can be allowed, one by one, with Hydra's own variable
+  ``HYDRA_INSTANTIATE_ALLOWLIST_OVERRIDE=os.remove:shutil.rmtree``. Both the name written and the name
+  the object is defined under are checked. Unlike Hydra, the results of calls are not inspected:
+  callables that call what they are handed (``map``, ``functools.reduce``) are refused instead.
 - **Safe mode** (off unless the code or the person running the app turns it on) lets a config build only
   names registered in the registry tree and objects under an allowlist of modules or callables, and
   import only allowlisted (or already imported) modules. The config itself can never switch it.
