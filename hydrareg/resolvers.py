@@ -72,7 +72,7 @@ def _check_module_name(name: Any, config_path: str | None) -> None:
 def _import_error(name: str, exc: Exception, config_path: str | None) -> CustomImportError:
     shown = "\n    ".join(sys.path)
     return CustomImportError(
-        f"Failed to import custom module {name!r}: {type(exc).__name__}: {exc}",
+        f"Failed to import custom module {name!r}: {_describe(exc)}",
         config_path=config_path,
         details=[
             (
@@ -82,6 +82,11 @@ def _import_error(name: str, exc: Exception, config_path: str | None) -> CustomI
             ("sys.path", "\n    " + shown),
         ],
     )
+
+
+def _describe(exc: Exception) -> str:
+    """An ImportError's own words; any other exception raised while importing, with its type."""
+    return str(exc) if isinstance(exc, ImportError) else f"{type(exc).__name__}: {exc}"
 
 
 def _resolve_custom_imports(*args: Any, _node_: Any = None) -> str:
