@@ -16,6 +16,7 @@ from .errors import ConfigKeyError, ConfigTypeError, ConfigValueError
 __all__ = [
     "MAX_DEPTH",
     "check_scope_name",
+    "check_shape",
     "manager_arguments_error",
     "non_string_key_error",
     "too_deep_error",
@@ -137,3 +138,26 @@ def warn_if_unknown_scope(scope: str, registry: Any) -> None:
     if any(root.find_scope(scope) is not None for root in ROOT_REGISTRIES.values()):
         return
     warn_unknown_scope(scope, registry)
+
+
+def check_shape(config: Any) -> None:
+    """Plain dicts and lists nest at most :data:`MAX_DEPTH` levels and never contain themselves."""
+    from .configdict import join_path
+
+    if not isinstance(config, (dict, list, tuple)):
+        return  # OmegaConf containers cannot contain themselves and stop far earlier
+    stack: list[tuple[Any, str, int]] = [(config, "", 0)]
+    seen: set[int] = set()
+    while stack:
+        node, path, depth = stack.pop()
+        if depth >= MAX_DEPTH or (id(node) in seen and find_self_reference(config) is not None):
+            raise too_deep_error(config, path)
+        if id(node) in seen:  # shared, not circular: walked once
+            continue
+        seen.add(id(node))
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend(
+            (item, join_path(path, key), depth + 1)
+            for key, item in items
+            if isinstance(item, (dict, list, tuple))
+        )

@@ -40,6 +40,7 @@ __all__ = [
     "SafeMode",
     "blocked_reason",
     "check_import",
+    "check_locate",
     "check_module_import",
     "check_resolved",
     "check_target_name",
@@ -314,6 +315,10 @@ class SafeMode:
         """Whether the dotted name is an allowlisted callable, or lies in an allowlisted module."""
         return any(name == entry or name.startswith(entry + ".") for entry in self.allow)
 
+    def allows_import(self, module: str) -> bool:
+        """Whether importing ``module`` is allowed: it is allowlisted, or the package of an entry."""
+        return self.allows(module) or any(entry.startswith(module + ".") for entry in self.allow)
+
 
 _OFF = SafeMode()  # a sentinel distinct from every real setting (identity, not equality)
 _setting: ContextVar[SafeMode | None] = ContextVar("hydrareg_safe_mode", default=None)
@@ -408,13 +413,38 @@ def check_target_name(name: str, config_path: str | None = None) -> None:
 def check_module_import(module: str, for_name: str, config_path: str | None = None) -> None:
     """Before importing ``module`` to reach ``for_name``: safe mode imports only what it allows."""
     setting = current_safe_mode()
-    if setting is None or module in sys.modules or setting.allows(module) or not _findable(module):
+    if setting is None or module in sys.modules or setting.allows_import(module) or not _findable(module):
         return
     raise _refused(
         f"safe mode: {for_name!r} would import the module {module!r}, which is not in the allowlist",
         config_path,
         setting,
     )
+
+
+def check_locate(name: str, config_path: str | None = None) -> None:
+    """Before a Hydra-style ``locate(name)``: in safe mode, refuse a module import it would make."""
+    setting = current_safe_mode()
+    if setting is None:
+        return
+    parts = name.split(".")
+    for cut in range(1, len(parts)):
+        module = ".".join(parts[:cut])
+        if module in sys.modules or setting.allows_import(module):
+            continue
+        if not _is_module(module):
+            return  # an attribute, or nothing: locate imports nothing more
+        check_module_import(module, name, config_path)
+
+
+def _is_module(module: str) -> bool:
+    parent = module.rpartition(".")[0]
+    if parent and parent not in sys.modules:
+        return False
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
 
 
 def check_resolved(name: str, obj: Any, registry: Any = None, config_path: str | None = None) -> Any:
@@ -442,7 +472,7 @@ def check_import(module: str, config_path: str | None = None) -> None:
     if not isinstance(module, str):
         return  # the caller reports the wrong shape
     setting = current_safe_mode()
-    if setting is None or module in sys.modules or setting.allows(module):
+    if setting is None or module in sys.modules or setting.allows_import(module):
         return
     raise _refused(
         f"safe mode: custom_imports may import only allowlisted modules, not {module!r}",

@@ -17,7 +17,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from .. import keys
+from .. import config_checks, keys
 from ..configdict import ConfigDict, config_path_of
 from ..errors import ConfigTypeError, HydraregError, find_hydrareg_error
 from ..registry import Registry
@@ -57,6 +57,7 @@ def checked_input(config: Any) -> None:
     """The one check of a config before anything is imported, copied or built (input policies go here)."""
     if not is_config(config):
         raise unsupported_config_error(config)
+    config_checks.check_shape(config)
 
 
 def _checked_registry(registry: Registry | None) -> Registry:
@@ -82,11 +83,8 @@ def _config_default_scope(cfg: Any) -> str | None:
         scope = cfg.get(keys.DEFAULT_SCOPE)
     else:
         return None
-    if scope is not None and not isinstance(scope, str):
-        raise ConfigTypeError(
-            f"{keys.DEFAULT_SCOPE} must be a scope name, but got {scope!r}",
-            config_path=keys.DEFAULT_SCOPE,
-        )
+    if scope is not None:
+        config_checks.check_scope_name(scope, keys.DEFAULT_SCOPE)
     return scope
 
 
@@ -94,6 +92,8 @@ def _config_default_scope(cfg: Any) -> str | None:
 def _default_scope_of(config: Any) -> Iterator[None]:
     """The config's ``default_scope`` is the default scope inside (no-op without one)."""
     scope = _config_default_scope(config)
+    if scope is not None:
+        config_checks.warn_if_unknown_scope(scope, _checked_registry(None))
     token = None if scope is None else set_context_scope(scope)
     try:
         yield

@@ -24,7 +24,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from .. import keys
+from .. import config_checks, keys
 from ..configdict import ConfigDict, config_path_of, join_path, to_config_tree
 from ..errors import ConfigResolutionError, ConfigTypeError, find_hydrareg_error
 from ..registry import Registry
@@ -170,11 +170,9 @@ class scope_of:
         scope = self.node.get(keys.SCOPE)
         if scope is None:
             return
-        if not isinstance(scope, str):
-            raise ConfigTypeError(
-                f"{keys.SCOPE} must be a str, but got {type(scope).__name__}",
-                config_path=join_path(config_path_of(self.node), keys.SCOPE),
-            )
+        config_checks.check_scope_name(scope, join_path(config_path_of(self.node), keys.SCOPE))
+        if keys.TYPE not in self.node:  # a type node's registry.build warns itself
+            config_checks.warn_if_unknown_scope(scope, self.registry)
         self.token = set_context_scope(scope)
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -163,7 +163,11 @@ def resolve_type(obj_type: Any, registry: Registry, path: str | None) -> Any:
     """The callable a ``type`` value names, looked up as a build would (default scope first)."""
     if isinstance(obj_type, str):
         scope = current_scope_name()
-        obj_cls = registry.lookup_for_build(obj_type, scope)
+        try:
+            obj_cls = registry.lookup_for_build(obj_type, scope)
+        except HydraregError as exc:  # refused or failed while importing: it happened at path.type
+            at_config_path(exc, join_path(path, keys.TYPE) if path is not None else None)
+            raise
         if obj_cls is None:
             raise unknown_type_error(obj_type, registry._registry_for_scope(scope), registry, path)
         return obj_cls
