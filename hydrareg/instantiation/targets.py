@@ -133,7 +133,7 @@ def _call_error(target: Any, exc: Exception, path: str | None) -> Exception:
     message = f"Error in call to target '{target_name(target)}':\n{original!r}{_full_key(path)}"
     known_path = exc.config_path if isinstance(exc, HydraregError) and exc.config_path else path
     details = exc.details if isinstance(exc, BuildArgumentError) else ()
-    return with_original_type(TargetCallError, original, message, known_path or None, details)
+    return with_original_type(TargetCallError, original, message, known_path or "", details)  # "": the root
 
 
 def _positional(target: Any, args: Sequence[Any], configured: Any, path: str | None) -> tuple[Any, ...]:
