@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
@@ -217,7 +217,7 @@ def job_overrides(hydra_node: Any) -> list[str]:
     node = OmegaConf.select(hydra_node, "overrides.task", default=None)
     if node is None:
         return []
-    return [str(item) for item in OmegaConf.to_container(node, resolve=False)]
+    return [str(item) for item in cast(list, OmegaConf.to_container(node, resolve=False))]
 
 
 def record_job_result(output_dir: str, job_return: Any, overrides: list[str]) -> bool:
@@ -252,11 +252,12 @@ def _hydra_value(config: DictConfig, key: str) -> Any:
 
 def snapshot_main_registrations() -> list[tuple[str, tuple[str, ...], str, Any]]:
     """``(root attribute, scope path, name, object)`` for everything ``__main__`` registered."""
+    from .registry import walk_registry_tree
     from .registry.root import ROOT_REGISTRIES
 
     found = []
     for attr, root in ROOT_REGISTRIES.items():
-        for scopes, node in _walk_with_scopes(root, ()):
+        for scopes, node in walk_registry_tree(root):
             for name, obj in node.module_dict.items():
                 if getattr(obj, "__module__", None) == "__main__":
                     found.append((attr, scopes, name, obj))
@@ -281,9 +282,3 @@ def restore_registrations(registrations: list[tuple[str, tuple[str, ...], str, A
                 break
         else:
             node.register_module(name=name, module=obj, force=True)
-
-
-def _walk_with_scopes(node: Any, scopes: tuple[str, ...]) -> Any:
-    yield scopes, node
-    for scope, child in node.children.items():
-        yield from _walk_with_scopes(child, (*scopes, scope))

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_command(commands, "explain", "show where a value of the composed config came from")
     _add_command(commands, "registry", "print the registry tree, or search it", "registry_tree")
     _add_command(commands, "schema", "write a JSON Schema of the app's configs (for editors)")
+    _add_command(commands, "doctor", "which of hydrareg's patches of Hydra are live here, and why not")
     return parser
 
 

@@ -14,13 +14,13 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from omegaconf import DictConfig, flag_override
+from omegaconf import DictConfig, ListConfig, flag_override
 
 from . import keys
 from .configdict import join_path
 from .errors import CompositionError
 
-__all__ = ["delete_markers", "merge_with_deletions"]
+__all__ = ["delete_markers", "leftover_deletes", "merge_with_deletions"]
 
 Path = tuple[Any, ...]
 
@@ -98,3 +98,21 @@ def _dotted(path: Path) -> str:
     for key in path:
         dotted = join_path(dotted, key)
     return dotted
+
+
+def leftover_deletes(cfg: DictConfig | ListConfig, skip: tuple[str, ...] = ("hydra",)) -> list[str]:
+    """Dotted paths of the ``_delete_`` keys left in a composed config (none when the hook applied them)."""
+    found: list[str] = []
+    stack: list[tuple[Path, Any]] = [((), cfg)]
+    while stack:
+        path, node = stack.pop()
+        content = node.__dict__["_content"] if isinstance(node, (DictConfig, ListConfig)) else None
+        if isinstance(content, list):
+            stack.extend(((*path, index), child) for index, child in enumerate(content))
+            continue
+        if not isinstance(content, dict):
+            continue
+        if keys.DELETE in content:
+            found.append(_dotted((*path, keys.DELETE)))
+        stack.extend(((*path, key), child) for key, child in content.items() if path or key not in skip)
+    return sorted(found)

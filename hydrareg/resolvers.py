@@ -181,7 +181,7 @@ def register_resolvers() -> None:
 
 
 def _register(name: str, function: Any) -> None:
-    register = OmegaConf.register_resolver
+    register: Any = OmegaConf.register_resolver  # its signature changed in OmegaConf 2.4
     if "annotation_validation" in inspect.signature(register).parameters:  # OmegaConf >= 2.4
         register(name, function, replace=True, use_cache=False)
     else:

@@ -35,16 +35,21 @@ def isolated_default_scope() -> Iterator[None]:
     """No test sees another test's default scope, named DefaultScope instances or context switch."""
     saved_instances = dict(DefaultScope._instances)
     saved_latest = DefaultScope._latest
+    mmengine_scopes = sys.modules.get("mmengine.registry")  # MMEngine's, when a test loaded it
+    saved_mmengine = None if mmengine_scopes is None else dict(mmengine_scopes.DefaultScope._instance_dict)
     token = default_scope._current.set(None)
     yield
     default_scope._current.reset(token)
     DefaultScope._instances.clear()
     DefaultScope._instances.update(saved_instances)
     DefaultScope._latest = saved_latest
+    if saved_mmengine is not None:
+        mmengine_scopes.DefaultScope._instance_dict.clear()
+        mmengine_scopes.DefaultScope._instance_dict.update(saved_mmengine)
 
 
 # Registrations from these packages happen through lazy ``locations`` and are process state to keep.
-_LIBRARY_PREFIXES = ("hydrareg.", "hydrareg_zoo.", "torch.", "torch")
+_LIBRARY_PREFIXES = ("hydrareg.", "hydrareg_zoo.", "torch.", "torch", "mmengine.", "mmlike_det.")
 
 
 @pytest.fixture(autouse=True)
@@ -146,8 +151,11 @@ def compose(outdir: Path, name: str, overrides: Iterable[str] = ()) -> dict[str,
     from omegaconf import OmegaConf
 
     GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(outdir), version_base="1.3"):
+    from patch_modes import plain_merge_may_fail, skip_if_delete_unapplied
+
+    with initialize_config_dir(config_dir=str(outdir), version_base="1.3"), plain_merge_may_fail(outdir):
         cfg = hydra_compose(config_name=name, overrides=list(overrides))
+    skip_if_delete_unapplied(cfg)  # HYDRAREG_PATCHES=0: _delete_ is refused, not applied
     return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
 
 

@@ -34,5 +34,6 @@ def test_run_py_help_describes_the_app_its_tasks_and_completion():
     assert out.startswith("run.py: hydrareg's demo app.")
     for task in ("summary", "train", "train_det", "track", "pipeline"):
         assert f"\n  {task} " in out, task
-    assert "task: pipeline, summary, track, train" in out  # Hydra's list of the config group's options
+    # Hydra's list of the config group's options
+    assert "task: mmengine, pipeline, summary, track, train" in out
     assert 'eval "$(python run.py -sc install=bash)"' in out

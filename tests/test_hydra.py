@@ -14,12 +14,15 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
+from patch_modes import PATCHES_ON, assert_replaced, delete_refused, needs_patches
 
 from hydrareg.callbacks import restore_registrations, snapshot_main_registrations
-from hydrareg.hydra import composition_hook_installed, install_composition_hook
+from hydrareg.hydra import composition_hook_installed, install
 from hydrareg.registry import MODELS
 
 APPS = Path(__file__).parent / "apps"
+#: The sweeps' options of `part`; `replaced` needs `_delete_`, which is refused with the patches off.
+PARTS = ["plain", "replaced"] if PATCHES_ON else ["plain"]
 WORKER_APP = APPS / "worker_app.py"
 
 
@@ -61,21 +64,28 @@ def composed():
 def test_delete_replaces_the_node_in_hydras_compose_api(composed):
     merged = composed("part=plain")
     replaced = composed("part=replaced")
-    assert composition_hook_installed()
+    assert composition_hook_installed() == PATCHES_ON
     assert OmegaConf.to_container(merged.model.part) == {"type": "PluginPart", "depth": 3, "width": 8}
-    assert OmegaConf.to_container(replaced.model.part) == {"type": "PluginPart", "depth": 5}
+    assert_replaced(replaced.model.part, {"type": "PluginPart", "depth": 5})
 
 
+@needs_patches
 def test_installing_twice_and_reimporting_the_plugin_module_are_harmless(composed):
     import hydra_plugins.hydrareg_plugin as plugin
 
-    assert install_composition_hook() and install_composition_hook()
+    install()
+    install()
+    assert composition_hook_installed()
     importlib.reload(plugin)  # Hydra's plugin discovery executes it again in the same process
     assert OmegaConf.to_container(composed("part=replaced").model.part) == {"type": "PluginPart", "depth": 5}
 
 
 def test_delete_applies_in_a_single_run_and_the_saved_config_has_no_marker(tmp_path):
-    run_app(tmp_path, "part=replaced", "hydra.run.dir=run")
+    result = run_app(tmp_path, "part=replaced", "hydra.run.dir=run", check=PATCHES_ON)
+    if not PATCHES_ON:  # refused, naming _delete_, before anything was built
+        assert result.returncode != 0 and delete_refused(result.stderr)
+        assert not (tmp_path / "run" / "report.json").exists()
+        return
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["part"] == {"type": "PluginPart", "depth": 5}
     assert report["built"] == ["MainOnly", "PluginPart", 5]
@@ -86,6 +96,9 @@ def test_delete_applies_in_a_single_run_and_the_saved_config_has_no_marker(tmp_p
 def test_delete_applies_to_cfg_job(tmp_path):
     out = run_app(tmp_path, "part=replaced", "--cfg", "job").stdout
     printed = OmegaConf.create(out)
+    if not PATCHES_ON:  # plain Hydra merged: the marker is shown, not silently dropped
+        assert printed.model.part._delete_ is True and printed.model.part.width == 8
+        return
     assert OmegaConf.to_container(printed.model.part) == {"type": "PluginPart", "depth": 5}
     assert "_delete_" not in out
 
@@ -110,27 +123,30 @@ def test_joblib_workers_get_main_registrations_custom_imports_and_delete(tmp_pat
     run_app(
         tmp_path,
         "-m",
-        "part=plain,replaced",
+        "part=" + ",".join(PARTS),
         "+x=1,2,3",
         "hydra/launcher=joblib",
         "hydra.launcher.n_jobs=2",
         "hydra.sweep.dir=sweep",
     )
     found = reports(tmp_path / "sweep")
-    assert len(found) == 6
+    assert len(found) == 3 * len(PARTS)
     assert_jobs_saw_everything(found)
     pids = [report["pid"] for report in found.values()]
     assert len(set(pids)) < len(pids)  # loky reused a worker, and the results did not change
 
 
 def test_submitit_local_jobs_get_main_registrations_custom_imports_and_delete(tmp_path):
-    run_app(tmp_path, "-m", "part=plain,replaced", "hydra/launcher=submitit_local", "hydra.sweep.dir=sweep")
+    run_app(
+        tmp_path, "-m", "part=" + ",".join(PARTS), "hydra/launcher=submitit_local", "hydra.sweep.dir=sweep"
+    )
     found = reports(tmp_path / "sweep")
-    assert len(found) == 2
+    assert len(found) == len(PARTS)
     assert_jobs_saw_everything(found)
     assert os.getpid() not in {report["pid"] for report in found.values()}
 
 
+@pytest.mark.skipif(not PATCHES_ON, reason="its rows include part=replaced jobs, which need _delete_")
 def test_a_failing_job_is_recorded_and_the_other_jobs_results_are_kept(tmp_path):
     result = run_app(
         tmp_path,
@@ -163,10 +179,10 @@ def test_a_failing_job_is_recorded_and_the_other_jobs_results_are_kept(tmp_path)
 
 
 def test_basic_launcher_sweep_writes_the_summary_at_the_end(tmp_path):
-    run_app(tmp_path, "-m", "part=plain,replaced", "hydra.sweep.dir=sweep")
+    run_app(tmp_path, "-m", "part=" + ",".join(PARTS), "hydra.sweep.dir=sweep")
     summary = (tmp_path / "sweep" / "summary.md").read_text()
-    assert "2 of 2 jobs completed." in summary
-    assert len(reports(tmp_path / "sweep")) == 2
+    assert f"{len(PARTS)} of {len(PARTS)} jobs completed." in summary
+    assert len(reports(tmp_path / "sweep")) == len(PARTS)
 
 
 # ---------------------------------------------------------------------------- the snapshot
@@ -189,7 +205,7 @@ def test_snapshot_finds_what_main_registered_and_restore_registers_it_again():
 
 
 def test_configs_are_saved_byte_identical_to_omegaconfs_yaml(tmp_path):
-    from hydrareg.hydra import _save_config, config_to_yaml
+    from hydrareg.hydra.saving import config_to_yaml, save_config
 
     cfg = OmegaConf.create(
         {
@@ -200,5 +216,5 @@ def test_configs_are_saved_byte_identical_to_omegaconfs_yaml(tmp_path):
         }
     )
     assert config_to_yaml(cfg) == OmegaConf.to_yaml(cfg)
-    _save_config(cfg, "config.yaml", tmp_path / ".hydra")
+    save_config(cfg, "config.yaml", tmp_path / ".hydra")
     assert (tmp_path / ".hydra" / "config.yaml").read_text() == OmegaConf.to_yaml(cfg)

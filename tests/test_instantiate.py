@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 from omegaconf import DictConfig, OmegaConf
+from patch_modes import PATCHES_ON
 
 from hydrareg import ConfigDict, instantiate
 from hydrareg.errors import (
@@ -309,7 +310,34 @@ def test_malformed_special_keys_are_typeerrors_naming_the_key(node, path):
     assert DefaultScope.get_current_instance() is None
 
 
-def test_a_leftover_delete_key_never_reaches_a_constructor_and_warns():
+@pytest.fixture
+def patches_off():
+    """hydrareg's patches of Hydra switched off for one test (as HYDRAREG_PATCHES=0 does)."""
+    from hydrareg.hydra import patches
+
+    was = patches.TABLE.enabled
+    patches.set_patches_enabled(False)
+    yield
+    patches.set_patches_enabled(was)
+
+
+@pytest.mark.parametrize("as_config", [False, True])
+def test_a_leftover_delete_key_is_refused_when_composition_may_have_merged_its_node(as_config, patches_off):
+    """Without the compose patch a marker means the node was merged, not replaced: never build it."""
+    from hydrareg.errors import CompositionError
+
+    built = []
+    cfg = {"model": {"type": "icls.Backbone", "_delete_": True, "arch": "small"}}
+    cfg = OmegaConf.create(cfg) if as_config else cfg
+    with pytest.raises(CompositionError, match=r"_delete_ was not applied") as info:
+        built.append(instantiate(cfg["model"] if as_config else cfg, registry=ROOT))
+    assert "_delete_" in info.value.config_path and not built
+    assert OmegaConf.to_container(OmegaConf.create(cfg))["model"]["_delete_"] is True
+
+
+@pytest.mark.skipif(not PATCHES_ON, reason="HYDRAREG_PATCHES=0: refused (the test above)")
+def test_a_leftover_delete_key_from_outside_composition_never_reaches_a_constructor_and_warns():
+    """With the compose patch every file's marker was applied: this one came from elsewhere (the CLI)."""
     cfg = {"type": "icls.Backbone", "_delete_": True, "arch": "small"}
     with pytest.warns(UserWarning, match=r"_delete_ reached instantiate at _delete_"):
         built = instantiate(cfg, registry=ROOT)

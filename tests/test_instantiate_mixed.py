@@ -148,7 +148,7 @@ def test_positional_arguments_are_refused_for_a_type_root(wrap, reg):
 
 def test_registry_is_keyword_only_and_never_reaches_a_target(reg):
     assert instantiate({"_target_": TARGET, "_args_": [1]}, reg) == ((reg,), {})  # a positional, as in Hydra
-    with pytest.raises(ConfigTypeError, match="registry must be a hydrareg Registry"):
+    with pytest.raises(ConfigTypeError, match="registry must be a hydrareg or MMEngine Registry"):
         instantiate({"_target_": TARGET}, registry="mixroot")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from .. import keys
 from ..configdict import join_path
@@ -222,7 +222,9 @@ class ConfigChecker:
         obj = None
         if isinstance(target, str):
             try:
-                obj = import_dotted_object(target, context.registry or self.lookup.registry("MODELS"))
+                obj = import_dotted_object(
+                    target, cast(Registry, context.registry or self.lookup.registry("MODELS"))
+                )
             except HydraregError as exc:
                 yield Problem("import", _dotted((*path, keys.TARGET)), exc.message)
             else:

@@ -74,7 +74,7 @@ def sweep_jobs(composer: Composer, overrides: Sequence[str], multirun: bool) -> 
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(list(overrides))
-    plain = [o.input_line for o in parsed if not o.is_sweep_override()]
+    plain = [str(o.input_line) for o in parsed if not o.is_sweep_override()]
     params = _sweeper_params(composer, plain)
     choices: dict[str, list[str]] = {}
     for override in OverridesParser.create().parse_overrides([*params, *overrides]):
@@ -85,7 +85,8 @@ def sweep_jobs(composer: Composer, overrides: Sequence[str], multirun: bool) -> 
             choices[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]
         else:
             raise ConfigValueError(
-                f"{override.input_line}: Hydra's basic sweeper cannot run a {override.value_type.name} "
+                f"{override.input_line}: Hydra's basic sweeper cannot run a "
+                f"{getattr(override.value_type, 'name', None)} "
                 "sweep (it belongs to a sweeper plugin such as optuna), so it cannot be checked either"
             )
     return [list(job) for job in itertools.product(*choices.values())]

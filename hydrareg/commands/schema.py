@@ -34,7 +34,7 @@ EXAMPLE = """examples:
 
 MAIN_FILE = "hydrareg.schema.json"
 _INTERPOLATION = {"type": "string", "pattern": r"\$\{|^\?\?\?$"}
-_SPECIAL = {key: {} for key in (*keys.BUILD_KEYS, keys.DELETE, "defaults")}
+_SPECIAL: dict[str, dict[str, Any]] = {key: {} for key in (*keys.BUILD_KEYS, keys.DELETE, "defaults")}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -46,7 +46,7 @@ class AttrDict(dict):
     def __setitem__(self, key: Any, value: Any) -> None:
         dict.__setitem__(self, key, self.convert(value))
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         """Merge: a dict value goes into an existing dict value instead of replacing it."""
         if len(args) > 1:
             raise TypeError("update only accept one positional argument")
@@ -61,11 +61,11 @@ class AttrDict(dict):
             else:
                 self[key] = value
 
-    def pop(self, key: Any, default: Any = None) -> Any:  # type: ignore[override]
+    def pop(self, key: Any, default: Any = None) -> Any:
         """Remove ``key`` and return its value, or ``default`` (None) when it is absent."""
         return dict.pop(self, key, default)
 
-    def copy(self) -> AttrDict:  # type: ignore[override]
+    def copy(self) -> AttrDict:
         """A shallow copy; lists are rebuilt, as storing them rebuilds them."""
         other = AttrDict()
         for key, value in dict.items(self):

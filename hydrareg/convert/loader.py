@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -70,7 +70,7 @@ class LoadedConfig:
     #: the source's comments, by path in ``own``
     comments: KeyComments = field(default_factory=KeyComments)
     #: top-level name -> line that first assigned it
-    lines: dict[str, int] = field(default_factory=dict)
+    lines: dict[str, int | None] = field(default_factory=dict)
     #: remarks for the reader (no file name: they are about this file)
     notes: list[str] = field(default_factory=list)
 
@@ -136,7 +136,7 @@ class Loader:
         except SyntaxError as error:
             raise ConversionError(f"syntax error: {error.msg}", file=path, line=error.lineno) from None
         base_stmt = next((s for s in module.body if _assigns_base(s)), None)
-        refs = [] if base_stmt is None else _base_entries(base_stmt, path)
+        refs = [] if base_stmt is None else _base_entries(cast(ast.Assign, base_stmt), path)
         bases = [self._resolve(ref, path, base_stmt.lineno) for ref in refs]  # type: ignore[union-attr]
         base_tree = self._combine(bases, path)
 
@@ -341,7 +341,7 @@ def _substitute_predefined(text: str, path: str) -> str:
     }
     for name in _PREDEFINED:
         value = values[name].replace("\\", "/")
-        text = re.sub(r"\{\{\s*" + name + r"\s*\}\}", lambda _m, v=value: v, text)
+        text = re.sub(r"\{\{\s*" + name + r"\s*\}\}", value, text)  # no backslash left in value
     return text
 
 

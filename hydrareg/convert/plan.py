@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .. import keys
 from ..configdict import join_path
@@ -88,7 +88,7 @@ class Planner:
         key = (path, scope)
         if key in self.nodes:
             return self.nodes[key]
-        node = Node(name="", path=path, scope=scope, top=top if scope is not None else self.root)
+        node = Node(name="", path=path, scope=scope, top=cast(str, top) if scope is not None else self.root)
         self.nodes[key] = node
         try:
             node.name = self._name(node)

@@ -20,7 +20,7 @@ import math
 import operator
 import string
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import ConversionError
 from .attrdict import ATTRDICT_METHODS, AttrDict
@@ -285,7 +285,7 @@ class Evaluator:
         self._alive: list[Any] = []  # containers whose ids the two tables above use
 
     # -- errors ---------------------------------------------------------------------------------
-    def fail(self, node: ast.AST, message: str) -> ConversionError:
+    def fail(self, node: ast.AST, message: str) -> NoReturn:
         """Raise a ConversionError at ``node``'s line."""
         raise ConversionError(message, file=self.filename, line=getattr(node, "lineno", None))
 
@@ -327,7 +327,7 @@ class Evaluator:
             except Exception as error:  # an operation on config data failed, as it would in MMEngine
                 raise _Failure(stmt, error) from error
 
-    def _unsupported_stmt(self, stmt: ast.stmt) -> None:
+    def _unsupported_stmt(self, stmt: ast.stmt) -> NoReturn:
         if isinstance(stmt, ast.With) and any(
             isinstance(i.context_expr, ast.Call) and getattr(i.context_expr.func, "id", "") == "read_base"
             for i in stmt.items
@@ -386,7 +386,7 @@ class Evaluator:
                 owner = self._owner_scope(target.id, scope)
                 if owner is None:
                     self.fail(target, f"name {target.id!r} is not defined")
-                del owner.vars[target.id]  # type: ignore[union-attr]
+                del owner.vars[target.id]
             elif isinstance(target, ast.Attribute):
                 obj = self.eval(target.value, scope)
                 if not isinstance(obj, AttrDict):

@@ -10,8 +10,7 @@ a dataclass) is built as ``hydra.utils.instantiate`` builds it (:mod:`.hydra_sty
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig
@@ -20,8 +19,8 @@ from omegaconf.errors import OmegaConfBaseException
 from .. import config_checks, keys
 from ..configdict import ConfigDict, config_path_of
 from ..errors import ConfigTypeError, HydraregError, find_hydrareg_error
-from ..registry import Registry
-from ..registry.default_scope import reset_context_scope, set_context_scope
+from ..registry import Registry, use_scope
+from ..registry.build_functions import plain_config
 from ..resolvers import import_custom_modules
 from .errors import TargetResolutionError, with_original_type
 from .hydra_style import build_hydra_root, is_config, unsupported_config_error
@@ -41,6 +40,7 @@ def instantiate(config: Any, *args: Any, registry: Registry | None = None, **kwa
     registry = _checked_registry(registry)
     if config is None:
         return None
+    config = plain_config(config)  # an mmengine.Config: the dict it holds
     checked_input(config)
     import_custom_modules(config)
     with _default_scope_of(config):
@@ -65,9 +65,13 @@ def _checked_registry(registry: Registry | None) -> Registry:
         from ..registry import MODELS
 
         return MODELS
-    if not isinstance(registry, Registry):
-        raise ConfigTypeError(f"registry must be a hydrareg Registry, but got {type(registry)}")
-    return registry
+    if isinstance(registry, Registry):
+        return registry
+    if "mmengine.registry" in sys.modules:  # MMEngine's registries are nodes of the same tree
+        from ..registry.mmengine_bridge import as_registry
+
+        return as_registry(registry)
+    raise ConfigTypeError(f"registry must be a hydrareg or MMEngine Registry, but got {type(registry)}")
 
 
 def _is_type_node(config: Any) -> bool:
@@ -88,18 +92,13 @@ def _config_default_scope(cfg: Any) -> str | None:
     return scope
 
 
-@contextmanager
-def _default_scope_of(config: Any) -> Iterator[None]:
-    """The config's ``default_scope`` is the default scope inside (no-op without one)."""
+def _default_scope_of(config: Any) -> use_scope:
+    """The config's ``default_scope`` is the default scope inside (no-op without one); not validated
+    against one registry: it applies to every tree the call builds from (an unknown one warns once)."""
     scope = _config_default_scope(config)
     if scope is not None:
         config_checks.warn_if_unknown_scope(scope, _checked_registry(None))
-    token = None if scope is None else set_context_scope(scope)
-    try:
-        yield
-    finally:
-        if token is not None:
-            reset_context_scope(token)
+    return use_scope(scope, path=keys.DEFAULT_SCOPE)
 
 
 def _resolution_error(exc: OmegaConfBaseException) -> HydraregError:

@@ -10,7 +10,7 @@ that subclasses both :class:`TargetCallError` and the original exception's class
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 from hydra.errors import InstantiationException
 
@@ -73,7 +73,7 @@ def with_original_type(
 ) -> HydraregError:
     """An instance of ``base`` that is also an instance of ``type(original)`` (``base`` alone if the two
     cannot be combined, as for exception classes with ``__slots__`` or a closed layout)."""
-    cls = _combined_class(base, type(original))
+    cls = _combined_class(cast(Any, base), cast(Any, type(original)))
     try:
         error = cls.__new__(cls)
     except Exception:  # an exception class whose __new__ needs arguments

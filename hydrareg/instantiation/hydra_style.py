@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import warnings
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from hydra.types import TargetConf
 from omegaconf import DictConfig, ListConfig, OmegaConf, SCMode
@@ -25,6 +24,7 @@ from omegaconf.errors import OmegaConfBaseException
 from .. import keys
 from ..configdict import join_path, omegaconf_path
 from ..errors import ConfigTypeError
+from ..merge import leftover_deletes
 from ..registry import Registry
 from .errors import TargetArgumentsError
 from .registry_style import RegistryStyleBuilder, registry_tree, scope_of
@@ -52,7 +52,7 @@ def build_hydra_root(
     root = omegaconf_copy(config)
     if isinstance(root, DictConfig):
         if kwargs:
-            root = OmegaConf.merge(root, _prepared(kwargs))
+            root = cast(DictConfig, OmegaConf.merge(root, _prepared(kwargs)))
         resolve(root)
         recursive = root.pop(keys.RECURSIVE, True)
         convert = root.pop(keys.CONVERT, "none")
@@ -60,10 +60,11 @@ def build_hydra_root(
     else:
         resolve(root)
         recursive, convert, partial = _list_root_flags(kwargs)
+    left = leftover_deletes(root, skip=())  # refused (or warned about) before anything is built
+    if left:
+        warn_delete_left([join_path(path or "", key) for key in left])
     builder = HydraStyleBuilder(registry, path)
-    built = builder.build(root, args, builder.convert_mode(convert, root), recursive, partial)
-    builder.warn_dropped()
-    return built
+    return builder.build(root, args, builder.convert_mode(convert, root), recursive, partial)
 
 
 def omegaconf_copy(config: Any) -> DictConfig | ListConfig:
@@ -221,14 +222,14 @@ class HydraStyleBuilder:
     ) -> Any:
         path = self.path(node)
         target = resolve_target(node[keys.TARGET], path, self.registry)
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for key in node:
             if key in _NOT_ARGUMENTS or (partial and OmegaConf.is_missing(node, key)):
                 continue
             value = node[key]
             if recursive:
                 value = self.build(value, (), convert, recursive, False)
-            kwargs[key] = converted(value, convert)
+            kwargs[cast(str, key)] = converted(value, convert)
         return call_target(target, partial, args, kwargs, path)
 
     def _data(self, node: DictConfig, convert: str, recursive: bool) -> Any:
@@ -260,19 +261,12 @@ class HydraStyleBuilder:
         tree = registry_tree(node, self.dropped, self.path(node))
         return RegistryStyleBuilder(self.registry).build(tree, None)
 
-    def warn_dropped(self) -> None:
-        if self.dropped:
-            warn_delete_left(self.dropped)
-
 
 def warn_delete_left(paths: list[str]) -> None:
-    warnings.warn(
-        f"{keys.DELETE} reached instantiate at {', '.join(paths)} and was ignored: this config "
-        "was not composed with hydrareg's composition hook, so earlier values were merged, not "
-        "replaced",
-        UserWarning,
-        stacklevel=4,
-    )
+    """A ``_delete_`` left in the config: refused if composition may have merged its node, else a warning."""
+    from ..hydra.delete_guard import refuse_or_warn_leftover
+
+    refuse_or_warn_leftover(paths)
 
 
 def converted(value: Any, convert: str) -> Any:

@@ -27,9 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 from .. import config_checks, keys
 from ..configdict import ConfigDict, config_path_of, join_path, to_config_tree
 from ..errors import ConfigResolutionError, ConfigTypeError, find_hydrareg_error
-from ..registry import Registry
-from ..registry.build_functions import resolve_type
-from ..registry.default_scope import reset_context_scope, set_context_scope
+from ..registry import Registry, resolve_type, use_scope
 
 __all__ = ["RegistryStyleBuilder", "build_type_root", "registry_tree", "scope_of"]
 
@@ -123,12 +121,12 @@ class RegistryStyleBuilder:
                 f"{keys.ARGS} is for {keys.TARGET} nodes; a {keys.TYPE} node takes keyword arguments",
                 config_path=join_path(path, keys.ARGS),
             )
-        with scope_of(node, self.registry):
+        with scope_of(node, self.registry):  # the switch for this node: `_scope_` is not passed on
             args = ConfigDict.with_path(
                 {
                     key: self.build(value, True) if recursive else value
                     for key, value in node.items()
-                    if key not in keys.HYDRA_FLAGS
+                    if key not in keys.HYDRA_FLAGS and key != keys.SCOPE
                 },
                 path,
             )
@@ -156,28 +154,13 @@ class RegistryStyleBuilder:
         return built
 
 
-class scope_of:
-    """Context manager: the node's ``_scope_`` is the default scope inside (no-op without one)."""
-
-    __slots__ = ("node", "registry", "token")
-
-    def __init__(self, node: Any, registry: Registry) -> None:
-        self.node = node
-        self.registry = registry
-        self.token = None
-
-    def __enter__(self) -> None:
-        scope = self.node.get(keys.SCOPE)
-        if scope is None:
-            return
-        config_checks.check_scope_name(scope, join_path(config_path_of(self.node), keys.SCOPE))
-        if keys.TYPE not in self.node:  # a type node's registry.build warns itself
-            config_checks.warn_if_unknown_scope(scope, self.registry)
-        self.token = set_context_scope(scope)
-
-    def __exit__(self, *exc_info: Any) -> None:
-        if self.token is not None:
-            reset_context_scope(self.token)
+def scope_of(node: Any, registry: Registry) -> use_scope:
+    """The node's ``_scope_`` is the default scope inside the ``with`` block (no-op without one);
+    an empty or non-string name is an error naming ``<path>._scope_``, an unknown one warns once."""
+    scope = node.get(keys.SCOPE)
+    if scope is not None:
+        config_checks.check_scope_name(scope, join_path(config_path_of(node), keys.SCOPE))
+    return use_scope(scope, registry, config_path_of(node))
 
 
 def _flag(node: ConfigDict, key: str, inherited: bool | None, default: bool) -> bool:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from . import _scopes
 from .registry import Registry
+from .tree import walk_registry_tree
 
 MAX_SUGGESTIONS = 3
 
@@ -25,7 +26,7 @@ def describe_search(key: str, target: Registry, called: Registry) -> str:
         node = target.find_scope(scope)
         if node is None:
             loaded = set(target.root._scope_index.copy())  # a snapshot: other threads may add scopes
-            installed = sorted(set(_scopes.declared_scopes()) - loaded)
+            installed = sorted(set(_scopes.listed_scopes()) - loaded)
             known = ", ".join(sorted(loaded)) + (f"; installed: {', '.join(installed)}" if installed else "")
             return (
                 f"no registry with scope {scope!r} in the {target.root.scope}::{target.name} "
@@ -45,7 +46,7 @@ def close_names(key: str, registry: Registry) -> list[str]:
     _load_everything(registry)
     wanted = key.rpartition(".")[2]
     candidates: dict[str, list[str]] = {}
-    for node in _walk(registry.root):
+    for _, node in walk_registry_tree(registry.root):
         for name in node.module_dict.copy():  # a snapshot: other threads may be registering
             candidates.setdefault(name.lower(), []).append(f"{node.scope}.{name}")
     ranked = difflib.get_close_matches(wanted.lower(), list(candidates), n=MAX_SUGGESTIONS, cutoff=0.6)
@@ -58,17 +59,11 @@ def _load_everything(registry: Registry) -> None:
             registry.find_scope(scope)
         except Exception:  # a broken library must not hide the error being reported
             continue
-    for node in list(_walk(registry.root)):
+    for _, node in list(walk_registry_tree(registry.root)):
         try:
             node.import_from_location()
         except Exception:
             continue
-
-
-def _walk(registry: Registry) -> Iterator[Registry]:
-    yield registry
-    for child in list(registry.children.values()):
-        yield from _walk(child)
 
 
 def parameter_names(obj: Any) -> list[str] | None:

@@ -11,9 +11,10 @@ the closest registered names.
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from .. import config_checks, keys
 from ..configdict import ConfigDict, config_path_of, join_path, to_config_tree
@@ -28,8 +29,9 @@ from ..errors import (
     note_config_path,
 )
 from . import _suggest
-from .default_scope import ManagerMixin, current_scope_name, reset_context_scope, set_context_scope
-from .registry import Registry, warn_unknown_scope
+from .manager import ManagerMixin
+from .registry import Registry
+from .scope import current_scope_name, use_scope
 
 __all__ = [
     "build_from_cfg",
@@ -57,28 +59,14 @@ def build_from_cfg(
         and default_args is None
         and isinstance(registry, Registry)
     ):
-        args, path = dict(cfg), cfg._hydrareg_path if kind is ConfigDict else None
+        args, path = dict(cfg), cast(ConfigDict, cfg)._hydrareg_path if kind is ConfigDict else None
     else:
         args, path = _prepared(cfg, registry, default_args)
     scope = args.pop(keys.SCOPE, None)
-    token = None if scope is None else _switch_scope(scope, registry, path)
-    obj_cls = None
-    try:
-        obj_type = args.pop(keys.TYPE)
-        obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
-        if obj_cls is None or keys.TARGET in args:
-            obj_cls = _resolve(obj_type, args, registry, path)
-        if isinstance(obj_cls, type) and issubclass(obj_cls, ManagerMixin):
-            return _get_instance(obj_cls, args, path)
-        return obj_cls(**args)
-    except Exception as exc:
-        error = _build_error(exc, obj_cls, args, path)
-        if error is exc:
-            raise
-        raise error from exc
-    finally:
-        if token is not None:
-            reset_context_scope(token)
+    if scope is None:
+        return _build(args, registry, path)
+    with use_scope(scope, registry, path):
+        return _build(args, registry, path)
 
 
 def _build_error(exc: Exception, obj_cls: Any, args: dict[str, Any], path: str | None) -> Exception:
@@ -97,6 +85,24 @@ def _prepared(cfg: Any, registry: Any, default_args: Any) -> tuple[dict[str, Any
         for name, value in default_args.items():
             args.setdefault(name, value)
     return args, config_path_of(cfg)
+
+
+def _build(args: dict[str, Any], registry: Registry, path: str | None) -> Any:
+    """Resolve ``args['type']`` under the current scope and call it with the other arguments."""
+    obj_type = args.pop(keys.TYPE)
+    obj_cls = None
+    try:
+        obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
+        if obj_cls is None or keys.TARGET in args:
+            obj_cls = _resolve(obj_type, args, registry, path)
+        if isinstance(obj_cls, type) and (issubclass(obj_cls, ManagerMixin) or _is_mmengine_manager(obj_cls)):
+            return _get_instance(obj_cls, args, path)
+        return obj_cls(**args)
+    except Exception as exc:
+        error = _build_error(exc, obj_cls, args, path)
+        if error is exc:
+            raise
+        raise error from exc
 
 
 def _resolve(obj_type: Any, args: dict[str, Any], registry: Registry, path: str | None) -> Any:
@@ -118,6 +124,22 @@ def _get_instance(cls: type, args: dict[str, Any], path: str | None) -> Any:
     return call_with_config_path(cls.get_instance, args, path)  # type: ignore[attr-defined]
 
 
+def _is_mmengine_manager(cls: type) -> bool:
+    """A subclass of MMEngine's ``ManagerMixin`` (named, shared instances; built by ``get_instance``)."""
+    if type(cls) is type:  # theirs have the metaclass ManagerMeta: a plain class is none
+        return False
+    mmengine_manager = sys.modules.get("mmengine.utils.manager")
+    return mmengine_manager is not None and issubclass(cls, mmengine_manager.ManagerMixin)
+
+
+def plain_config(cfg: Any) -> Any:
+    """An ``mmengine.Config`` as the dict it holds; anything else as it is (mmengine never imported)."""
+    mmengine_config = sys.modules.get("mmengine.config.config")
+    if mmengine_config is not None and isinstance(cfg, mmengine_config.Config):
+        return cfg.to_dict()
+    return cfg
+
+
 def _checked_cfg(cfg: Any, registry: Any, default_args: Any, require_type: bool = True) -> Mapping[str, Any]:
     """MMEngine's argument checks, in its order, with typed errors; DictConfigs become dicts."""
     cfg = _as_mapping(cfg, "cfg", config_path_of(cfg))
@@ -128,35 +150,29 @@ def _checked_cfg(cfg: Any, registry: Any, default_args: Any, require_type: bool 
             config_path=config_path_of(cfg),
         )
     if not isinstance(registry, Registry):
-        raise ConfigTypeError(f"registry must be a hydrareg Registry object, but got {type(registry)}")
-    if default_args is not None and not isinstance(default_args, Mapping):
         raise ConfigTypeError(
-            f"default_args should be a dict or None, but got {type(default_args)}",
+            f"registry must be a mmengine Registry object, but got {type(registry)}: "
+            "hydrareg.registry.Registry, with MMEngine's API (hydrareg.instantiate also takes MMEngine's)"
+        )
+    if default_args is not None and not isinstance(plain_config(default_args), Mapping):
+        raise ConfigTypeError(
+            f"default_args should be a dict, ConfigDict, Config or None, but got {type(default_args)}",
             config_path=config_path_of(cfg),
         )
     return cfg
 
 
 def _as_mapping(cfg: Any, what: str, path: str | None) -> Mapping[str, Any]:
+    cfg = plain_config(cfg)
     if isinstance(cfg, dict):
         return cfg
     omegaconf = sys.modules.get("omegaconf")
     if omegaconf is not None and isinstance(cfg, omegaconf.DictConfig):
         return to_config_tree(cfg, path)
     raise ConfigTypeError(
-        f"{what} should be a dict, ConfigDict or DictConfig, but got {type(cfg)}", config_path=path
+        f"{what} should be a dict, ConfigDict or Config, but got {type(cfg)} (a DictConfig is accepted too)",
+        config_path=path,
     )
-
-
-def _switch_scope(scope: Any, registry: Registry, path: str | None) -> Any:
-    if not isinstance(scope, str):
-        raise ConfigTypeError(
-            f"{keys.SCOPE} must be a str, but got {type(scope)}",
-            config_path=join_path(path, keys.SCOPE),
-        )
-    if registry.find_scope(scope) is None:
-        warn_unknown_scope(scope, registry)
-    return set_context_scope(scope)
 
 
 def resolve_type(obj_type: Any, registry: Registry, path: str | None) -> Any:
@@ -223,6 +239,9 @@ def _with_config_path(
     original); any other exception keeps its type and gains a note naming the config path (shown
     in tracebacks), so ``except ValueError`` in user code still works.
     """
+    foreign_miss = _explain_foreign_miss(exc, args)
+    if foreign_miss is not None:
+        return foreign_miss
     if isinstance(exc, TypeError) and not isinstance(exc, HydraregError):
         bad_key = config_checks.non_string_key_error(args, path)
         if bad_key is not None:
@@ -232,6 +251,53 @@ def _with_config_path(
             return _argument_error(obj_cls, args, path, mismatch)
     note_config_path(exc, getattr(obj_cls, "__qualname__", repr(obj_cls)), path)
     return exc
+
+
+# MMEngine's words for a miss inside its own build_from_cfg (the runner's and scheduler's lack scope::).
+_FOREIGN_MISS = re.compile(r"^(?P<type>\S+) is not in the (?:(?P<scope>[^:\s]+)::)?(?P<name>.+?) registry\.")
+
+
+def _explain_foreign_miss(exc: Exception, args: Mapping[str, Any]) -> UnknownTypeError | None:
+    """An MMEngine "X is not in the s::n registry" from a constructor's own build, explained as ours:
+    the config path of the node with that type, where hydrareg's tree looks, and close names."""
+    message = exc.args[0] if type(exc) is KeyError and exc.args else None
+    match = _FOREIGN_MISS.match(message) if isinstance(message, str) else None
+    if match is None:
+        return None
+    type_name, scope, name = match.group("type", "scope", "name")
+    node = _node_named(scope, name)
+    details = [("searched", f"{scope or '?'}::{name} (in a build the constructor made through MMEngine)")]
+    if node is not None:
+        details = [("searched", _suggest.describe_search(type_name, node, node))]
+        close = _suggest.close_names(type_name, node)
+        if close:
+            details.append(("did you mean", ", ".join(close) + "?"))
+    return UnknownTypeError(
+        f"{type_name} is not in the {scope + '::' if scope else ''}{name} registry",
+        config_path=_path_of_type(args, type_name),
+        details=details,
+    )
+
+
+def _node_named(scope: str | None, name: str) -> Registry | None:
+    """hydrareg's node of the root registry called ``name`` with ``scope`` (the roots are loaded)."""
+    root_module = sys.modules.get(f"{__package__}.root")
+    for root in getattr(root_module, "ROOT_REGISTRIES", {}).values():
+        if root.name == name:
+            return root if scope is None else root.find_scope(scope)
+    return None
+
+
+def _path_of_type(value: Any, type_name: str) -> str | None:
+    """The config path of ``type`` in the first dict below ``value`` whose ``type`` is ``type_name``."""
+    if isinstance(value, ConfigDict) and value.get(keys.TYPE) == type_name and value._hydrareg_path:
+        return join_path(value._hydrareg_path, keys.TYPE)
+    children = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+    for child in children:
+        found = _path_of_type(child, type_name)
+        if found is not None:
+            return found
+    return None
 
 
 def _signature_mismatch(
@@ -302,9 +368,7 @@ def build_runner_from_cfg(cfg: Any, registry: Registry) -> Any:
     cfg = _checked_cfg(cfg, registry, None, require_type=False)
     args = dict(cfg)
     path = config_path_of(cfg)
-    scope = args.pop(keys.SCOPE, None)
-    token = None if scope is None else _switch_scope(scope, registry, path)
-    try:
+    with use_scope(args.pop(keys.SCOPE, None), registry, path):
         runner_type = args.get("runner_type", "Runner")
         if not isinstance(runner_type, str) and not inspect.isclass(runner_type):
             raise ConfigTypeError(
@@ -313,9 +377,6 @@ def build_runner_from_cfg(cfg: Any, registry: Registry) -> Any:
             )
         runner_cls = resolve_type(runner_type, registry, path)
         return runner_cls.from_cfg(args)
-    finally:
-        if token is not None:
-            reset_context_scope(token)
 
 
 def build_scheduler_from_cfg(
@@ -339,15 +400,13 @@ def build_scheduler_from_cfg(
             "converted to iter-based",
             config_path=path,
         )
-    scope = args.pop(keys.SCOPE, None)
-    token = None if scope is None else _switch_scope(scope, registry, path)
-    try:
+    with use_scope(args.pop(keys.SCOPE, None), registry, path):
         scheduler_cls = resolve_type(args.pop(keys.TYPE), registry, path)
         return scheduler_cls.build_iter_from_epoch(**args)
-    finally:
-        if token is not None:
-            reset_context_scope(token)
 
 
 def _with_path(args: dict[str, Any], path: str | None) -> dict[str, Any]:
     return args if path is None else ConfigDict.with_path(args, path)
+
+
+Registry.default_build_func = staticmethod(build_from_cfg)  # type: ignore[assignment]

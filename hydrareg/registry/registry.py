@@ -14,7 +14,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import policy
 from ..errors import (
@@ -23,11 +23,11 @@ from ..errors import (
     HydraregError,
     RegistrationError,
     RegistryImportError,
-    UnknownScopeWarning,
 )
 from ..policy import resolved_by_path as _resolved_by_path
 from . import _scopes
-from .default_scope import DefaultScope, current_scope_name
+from .scope import current_scope_name, use_scope
+from .tree import walk_registry_tree
 
 __all__ = ["Registry"]
 
@@ -40,6 +40,7 @@ class _ModuleDict(dict):
     """
 
     __slots__ = ("_tree",)
+    _tree: _TreeState
 
     def _changed(self) -> None:
         tree = getattr(self, "_tree", None)  # unset while unpickling
@@ -79,12 +80,16 @@ class _ModuleDict(dict):
 
 
 class _TreeState:
-    """What all registries of one tree share: a version bumped by every change in the tree."""
+    """What all registries of one tree share: a version bumped by every change in the tree, the
+    unknown scopes already warned about (once per tree), and who hears of new child registries
+    (the MMEngine bridge, for the root trees it links)."""
 
-    __slots__ = ("version",)
+    __slots__ = ("on_new_child", "unknown_scopes", "version")
 
     def __init__(self) -> None:
         self.version = 0
+        self.unknown_scopes: set[str] = set()
+        self.on_new_child: Callable[[Registry], None] | None = None
 
 
 class Registry:
@@ -101,6 +106,14 @@ class Registry:
         scope_aliases: Further prefixes that mean this registry (``'mmpretrain'`` for ``'mmcls'``).
     """
 
+    #: The build function of a registry with neither ``build_func`` nor a parent:
+    #: :func:`~hydrareg.registry.build_from_cfg`, set by that module (which depends on this one).
+    default_build_func: ClassVar[Callable[..., Any]]
+    #: ``(module, attribute)`` where a root registry lives, so it pickles by reference.
+    _pickle_address: tuple[str, str] | None = None
+    #: On a root: another library's root searched after it for unprefixed names (MMEngine's).
+    _linked_root: Any = None
+
     def __init__(
         self,
         name: str,
@@ -111,19 +124,7 @@ class Registry:
         *,
         scope_aliases: Sequence[str] = (),
     ) -> None:
-        from .build_functions import build_from_cfg
-
-        if not isinstance(name, str):
-            raise ConfigTypeError(f"name must be a str, but got {type(name)}")
-        if scope is not None and not isinstance(scope, str):
-            raise ConfigTypeError(f"scope must be a str, but got {type(scope)}")
-        if parent is not None and not isinstance(parent, Registry):
-            raise ConfigTypeError(f"parent must be a Registry, but got {type(parent)}")
-        if isinstance(locations, str) or not all(isinstance(loc, str) for loc in locations):
-            raise ConfigTypeError(f"locations must be a sequence of module names, got {locations!r}")
-        if build_func is not None and not callable(build_func):
-            raise ConfigTypeError(f"build_func must be callable, but got {type(build_func)}")
-
+        _check_arguments(name, build_func, parent, scope, locations)
         self._name = name
         self._created_in = sys._getframe(1).f_globals.get("__name__")
         self._tree: _TreeState = parent._tree if parent is not None else _TreeState()
@@ -145,7 +146,7 @@ class Registry:
         elif parent is not None:
             self.build_func = parent.build_func
         else:
-            self.build_func = build_from_cfg
+            self.build_func = type(self).default_build_func
         if parent is not None:
             parent._add_child(self)
         else:
@@ -178,6 +179,10 @@ class Registry:
     def root(self) -> Registry:
         return self._root
 
+    def _get_root_registry(self) -> Registry:
+        """MMEngine's name for :attr:`root`."""
+        return self._root
+
     def __len__(self) -> int:
         return len(self._module_dict)
 
@@ -202,9 +207,7 @@ class Registry:
             return object.__reduce_ex__(self, protocol)
         return (_registry_at, address)
 
-    def _root_address(self) -> tuple[str, tuple[str, ...]] | None:
-        from .root import ROOT_REGISTRIES
-
+    def _root_address(self) -> tuple[str, str, tuple[str, ...]] | None:
         scopes = []
         node: Registry = self
         while node.parent is not None:
@@ -212,10 +215,9 @@ class Registry:
                 return None
             scopes.append(node.scope)
             node = node.parent
-        for attr, root in ROOT_REGISTRIES.items():
-            if root is node:
-                return attr, tuple(reversed(scopes))
-        return None
+        if node._pickle_address is None:
+            return None
+        return (*node._pickle_address, tuple(reversed(scopes)))
 
     def __repr__(self) -> str:
         parent = f", parent={self.parent.scope}::{self.parent.name}" if self.parent else ""
@@ -237,6 +239,10 @@ class Registry:
         self._children[registry.scope] = registry
         self._root._index(registry)
         self._tree.version += 1
+        if self._tree.on_new_child is not None:
+            self._tree.on_new_child(registry)
+        elif self._root._pickle_address is not None:  # a root tree: MMEngine's may need linking now
+            _scopes.link_mmengine_if_loaded()
 
     def _index(self, registry: Registry) -> None:
         for scope in registry.scope_names:
@@ -244,13 +250,18 @@ class Registry:
 
     def _search_child(self, scope: str) -> Registry | None:
         """The first node with ``scope`` in the subtree below (and including) this registry."""
-        if scope in self._scope_names:
-            return self
-        for child in self._children.values():
-            found = child._search_child(scope)
-            if found is not None:
-                return found
+        for _, node in walk_registry_tree(self):
+            if scope in node.scope_names:
+                return node
         return None
+
+    def first_unknown_scope_use(self, scope: str) -> bool:
+        """True the first time this tree is asked to switch to ``scope`` without having it."""
+        warned = self._tree.unknown_scopes
+        if scope in warned:
+            return False
+        warned.add(scope)
+        return True
 
     def find_scope(self, scope: str) -> Registry | None:
         """The node for ``scope`` in this tree: a direct child first, then anywhere below the root.
@@ -263,10 +274,9 @@ class Registry:
         node = self._children.get(scope)
         if node is not None:
             return node
-        index = self._root._scope_index
-        node = index.get(scope)
-        if node is None and _import_declared_scope(scope, self):
-            node = index.get(scope)
+        node = self._root._scope_index.get(scope)
+        if node is None and _discover_scope(scope, self):
+            node = self._root._scope_index.get(scope)
         return node
 
     # ------------------------------------------------------------------ keys
@@ -356,6 +366,12 @@ class Registry:
         """Import this registry's ``locations`` once; a failure is retried on the next lookup."""
         if self._imported:
             return
+        self._import_modules()
+        self._imported = True
+        self._tree.version += 1
+
+    def _import_modules(self) -> None:
+        """Import the ``locations``; an error names the location and this registry."""
         for location in self._locations:
             try:
                 importlib.import_module(location)
@@ -365,8 +381,6 @@ class Registry:
                     f"registry, failed: {type(exc).__name__}: {exc}",
                     registry=f"{self._scope}::{self._name}",
                 ) from exc
-        self._imported = True
-        self._tree.version += 1
 
     def get(self, key: str) -> Callable[..., Any] | None:
         """The object registered as ``key``, or None.
@@ -387,7 +401,10 @@ class Registry:
             return self._get_from_parents(key)
         scope, name = key.split(".", 1)
         if scope in self._scope_names:
-            return self.get(name)
+            obj = self.get(name)
+            if obj is None and "." in name:  # 'mmengine.model.BaseModel' on a root of scope mmengine
+                obj = import_dotted_object(key, self)
+            return obj
         node = self.find_scope(scope)
         if node is not None:
             return node.get(name)
@@ -402,7 +419,16 @@ class Registry:
             if obj is not None:
                 return obj
             registry = registry.parent
-        return None
+        return self._get_from_linked_root(name)
+
+    def _get_from_linked_root(self, name: str) -> Callable[..., Any] | None:
+        """``name`` in the root linked to this tree's root (MMEngine's), linking it if it is loaded."""
+        linked = self._root._linked_root
+        if linked is None:
+            if "mmengine.registry" not in sys.modules or not _scopes.link_mmengine_if_loaded():
+                return None
+            linked = self._root._linked_root
+        return None if linked is None else linked.get(name)
 
     def search_chain(self) -> list[Registry]:
         """This registry and its ancestors: where an unprefixed name is looked up, in order."""
@@ -461,18 +487,13 @@ class Registry:
         With ``scope=None`` the current default scope (if any) decides the registry. A scope
         with no node in this tree keeps the scope switched but yields ``self``, with a warning.
         """
-        with DefaultScope.overwrite_default_scope(scope):
-            registry = self.registry_for_current_scope()
-            if scope is not None and registry is self and scope not in self._scope_names:
-                warn_unknown_scope(scope, self)
-            yield registry
+        with use_scope(scope, self):
+            yield self.registry_for_current_scope()
 
 
-def _registry_at(root_attr: str, scopes: tuple[str, ...]) -> Registry:
-    """Unpickle a registry: the live node at ``scopes`` below root registry ``root_attr``."""
-    from .root import ROOT_REGISTRIES
-
-    node = ROOT_REGISTRIES[root_attr]
+def _registry_at(module: str, root_attr: str, scopes: tuple[str, ...]) -> Registry:
+    """Unpickle a registry: the live node at ``scopes`` below the root ``module.root_attr``."""
+    node = getattr(importlib.import_module(module), root_attr)
     for scope in scopes:
         child = node.find_scope(scope)
         if child is None:
@@ -482,15 +503,6 @@ def _registry_at(root_attr: str, scopes: tuple[str, ...]) -> Registry:
             )
         node = child
     return node
-
-
-def warn_unknown_scope(scope: str, registry: Registry) -> None:
-    warnings.warn(
-        f"no registry with scope {scope!r} in the {registry.root.scope}::{registry.root.name} "
-        f"tree; building with {registry.scope}::{registry.name}",
-        UnknownScopeWarning,
-        stacklevel=4,
-    )
 
 
 def infer_scope() -> str:
@@ -510,6 +522,20 @@ def infer_scope() -> str:
     return module.split(".")[0]
 
 
+def _check_arguments(name: Any, build_func: Any, parent: Any, scope: Any, locations: Any) -> None:
+    """``Registry(...)``'s argument checks: typed errors where MMEngine has bare asserts."""
+    if not isinstance(name, str):
+        raise ConfigTypeError(f"name must be a str, but got {type(name)}")
+    if scope is not None and not isinstance(scope, str):
+        raise ConfigTypeError(f"scope must be a str, but got {type(scope)}")
+    if parent is not None and not isinstance(parent, Registry):
+        raise ConfigTypeError(f"parent must be a Registry, but got {type(parent)}")
+    if isinstance(locations, str) or not all(isinstance(loc, str) for loc in locations):
+        raise ConfigTypeError(f"locations must be a sequence of module names, got {locations!r}")
+    if build_func is not None and not callable(build_func):
+        raise ConfigTypeError(f"build_func must be callable, but got {type(build_func)}")
+
+
 def _is_str_sequence(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
 
@@ -520,15 +546,22 @@ def _describe(obj: Any) -> str:
     return f"{module}.{qualname}" if module else qualname
 
 
-def _import_declared_scope(scope: str, registry: Registry) -> bool:
+def _discover_scope(scope: str, registry: Registry) -> bool:
+    """Make ``scope`` known if anything installed provides it; True if something was imported."""
+    if _scopes.link_mmengine_if_loaded() and scope in registry.root._scope_index:
+        return True
     try:
-        return _scopes.import_declared_scope(scope)
-    except Exception as exc:
+        module = _scopes.import_scope(scope)
+    except _scopes.ScopeImportError as exc:
         raise RegistryImportError(
-            f"importing {_scopes.declared_scopes()[scope]!r}, which declares the scope "
-            f"{scope!r}, failed: {type(exc).__name__}: {exc}",
+            f"importing {exc.module!r}, which provides the scope {scope!r}, failed: "
+            f"{type(exc.__cause__).__name__}: {exc.__cause__}",
             registry=f"{registry.scope}::{registry.name}",
-        ) from exc
+        ) from exc.__cause__
+    if module is None:
+        return False
+    _scopes.link_mmengine_if_loaded()
+    return True
 
 
 def import_dotted_object(key: str, registry: Registry) -> Callable[..., Any] | None:

@@ -47,3 +47,6 @@ FUNCTIONS = Registry("function", scope=ROOT_SCOPE)
 ROOT_REGISTRIES: dict[str, Registry] = {
     name: value for name, value in globals().items() if isinstance(value, Registry)
 }
+for _attr, _registry in ROOT_REGISTRIES.items():
+    _registry._pickle_address = (__name__, _attr)  # pickled by reference: a worker gets its live tree
+del _attr, _registry

@@ -8,8 +8,10 @@ import logging
 import os
 from typing import Any
 
-from .default_scope import DefaultScope
+from . import _scopes
 from .registry import Registry
+from .scope import DefaultScope
+from .tree import walk_registry_tree
 
 __all__ = ["count_registered_modules", "init_default_scope", "traverse_registry_tree"]
 
@@ -23,25 +25,15 @@ def traverse_registry_tree(registry: Registry, verbose: bool = True) -> list[dic
     (``'hydrareg_zoo/mmdet/models'``) to the names registered from it.
     """
     info: list[dict[str, Any]] = []
-
-    def visit(node: Registry) -> None:
+    for _, node in walk_registry_tree(registry.root):
         entry: dict[str, Any] = {"num_modules": len(node.module_dict), "scope": node.scope}
         for name, obj in node.module_dict.items():
             module = getattr(obj, "__module__", None) or ""
             folder = "/".join(module.split(".")[:-1])
             entry.setdefault(folder, []).append(name)
         if verbose:
-            logger.info(
-                "Find %d modules in %s's '%s' registry",
-                len(node.module_dict),
-                node.scope,
-                node.name,
-            )
+            logger.info("Find %d modules in %s's '%s' registry", len(node.module_dict), node.scope, node.name)
         info.append(entry)
-        for child in node.children.values():
-            visit(child)
-
-    visit(registry.root)
     return info
 
 
@@ -73,6 +65,10 @@ def init_default_scope(scope: str) -> None:
     As in MMEngine: if another scope is current and an instance named ``scope`` already exists,
     a new, uniquely named instance is created and a warning logged.
     """
+    if _scopes.link_mmengine_if_loaded():  # MMEngine's DefaultScope agrees (and MMEngine logs its warning)
+        from mmengine.registry import init_default_scope as mmengine_init_default_scope
+
+        mmengine_init_default_scope(scope)
     current = DefaultScope.get_current_instance()
     if current is None or not DefaultScope.check_instance_created(scope):
         DefaultScope.get_instance(scope, scope_name=scope)

@@ -14,8 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hydrareg.configdict import config_path_of
-from hydrareg.registry import MODELS, Registry
-from hydrareg.registry.build_functions import resolve_type
+from hydrareg.registry import MODELS, Registry, resolve_type
 
 from ._cfg import copy_cfg, require_type
 

@@ -1,10 +1,10 @@
 """mmcls's registries: children of hydrareg's roots, loading their classes lazily."""
 
 from hydrareg.registry import MODELS as ROOT_MODELS
-from hydrareg.registry import Registry
+from hydrareg.registry import Registry, demo_scope_names
 
-SCOPE = "mmcls"
-ALIASES = ("mmpretrain",)  # the library's newer name; configs use both
+# The library's newer name is an alias; configs use both. An installed mmcls/mmpretrain owns its name.
+SCOPE, ALIASES = demo_scope_names("mmcls", "mmpretrain")
 
 MODELS = Registry(
     "model",

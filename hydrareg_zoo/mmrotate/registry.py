@@ -2,9 +2,9 @@
 
 from hydrareg.registry import DATASETS as ROOT_DATASETS
 from hydrareg.registry import TRANSFORMS as ROOT_TRANSFORMS
-from hydrareg.registry import Registry
+from hydrareg.registry import Registry, demo_scope_names
 
-SCOPE = "mmrotate"
+SCOPE, _ = demo_scope_names("mmrotate")  # 'demo_mmrotate' where a real mmrotate is installed
 
 TRANSFORMS = Registry(
     "transform", parent=ROOT_TRANSFORMS, scope=SCOPE, locations=["hydrareg_zoo.mmrotate.transforms"]

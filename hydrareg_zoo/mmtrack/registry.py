@@ -1,8 +1,8 @@
 """mmtrack's registries: children of hydrareg's roots, loading their classes lazily."""
 
 from hydrareg.registry import MODELS as ROOT_MODELS
-from hydrareg.registry import Registry
+from hydrareg.registry import Registry, demo_scope_names
 
-SCOPE = "mmtrack"
+SCOPE, _ = demo_scope_names("mmtrack")  # 'demo_mmtrack' where a real mmtrack is installed
 
 MODELS = Registry("model", parent=ROOT_MODELS, scope=SCOPE, locations=["hydrareg_zoo.mmtrack.models"])

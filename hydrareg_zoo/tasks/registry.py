@@ -17,5 +17,6 @@ TASKS = Registry(
         "hydrareg_zoo.tasks.track",
         "hydrareg_zoo.tasks.pipeline",
         "hydrareg_zoo.tasks.train_det",
+        "hydrareg_zoo.tasks.mmengine_runner",
     ],
 )
