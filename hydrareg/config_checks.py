@@ -130,9 +130,12 @@ def check_scope_name(scope: Any, path: str | None) -> str:
 def warn_if_unknown_scope(scope: str, registry: Any) -> None:
     """One :class:`UnknownScopeWarning` for a scope no registry knows: neither ``registry``'s tree nor
     any root registry's tree (``default_scope: mmdet`` is fine for a task registry without an mmdet child)."""
-    from .registry.registry import warn_unknown_scope
+    from .registry import _scopes
     from .registry.root import ROOT_REGISTRIES
+    from .registry.scope import installed_mirror, warn_unknown_scope
 
+    if installed_mirror() is None:  # as use_scope does: an installed package may declare the scope
+        _scopes.prepare_scope(scope)
     if registry.find_scope(scope) is not None:
         return
     if any(root.find_scope(scope) is not None for root in ROOT_REGISTRIES.values()):

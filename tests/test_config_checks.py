@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import inspect
+import itertools
+import json
 import sys
 import warnings
 
 import pytest
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from hydrareg import instantiate
 from hydrareg.config_checks import MAX_DEPTH
@@ -22,8 +24,8 @@ from hydrareg.errors import (
     UnknownScopeWarning,
 )
 from hydrareg.registry import Registry, build_from_cfg
-from hydrareg.registry.default_scope import ManagerMixin
-from hydrareg.registry.default_scope import current_scope_name as scope_now
+from hydrareg.registry import current_scope_name as scope_now
+from hydrareg.registry.manager import ManagerMixin
 from hydrareg.resolvers import import_custom_modules
 
 BUILT: list[object] = []
@@ -207,14 +209,24 @@ def test_an_empty_scope_name_is_an_error(reg, key, bad):
     ],
 )
 def test_an_unknown_scope_name_warns_once_and_builds_with_the_called_registry(reg, cfg):
-    for form in both(cfg):
+    # a scope name never used before: the warning comes once per scope and registry tree
+    for count, form in enumerate(both(cfg)):
+        name = f"nosuch{count}_{next(_FRESH)}"
+        form = (
+            OmegaConf.create(OmegaConf.to_yaml(form).replace("nosuch", name))
+            if isinstance(form, DictConfig)
+            else json.loads(json.dumps(form).replace("nosuch", name))
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             built = instantiate(form, registry=reg)
         assert built["m"] is not None
         unknown = [str(w.message) for w in caught if issubclass(w.category, UnknownScopeWarning)]
         assert len(unknown) == 1, unknown
-        assert "'nosuch'" in unknown[0]
+        assert f"'{name}'" in unknown[0]
+
+
+_FRESH = itertools.count()
 
 
 def test_a_scope_name_that_is_not_a_string_is_a_type_error(reg):

@@ -30,8 +30,8 @@ from omegaconf import OmegaConf  # noqa: E402
 from hydrareg import instantiate  # noqa: E402
 from hydrareg.errors import HydraregError  # noqa: E402
 from hydrareg.policy import safe_mode  # noqa: E402
-from hydrareg.registry import Registry  # noqa: E402
-from hydrareg.registry.default_scope import ManagerMixin, current_scope_name  # noqa: E402
+from hydrareg.registry import Registry, current_scope_name  # noqa: E402
+from hydrareg.registry.manager import ManagerMixin  # noqa: E402
 
 EXAMPLES = int(os.environ.get("HYDRAREG_FUZZ_EXAMPLES", "1500"))
 UNREGISTERED_CALLS: list[Any] = []
