@@ -13,6 +13,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from .config_checks import MAX_DEPTH, TooDeep, too_deep_error
+
 __all__ = ["ConfigDict", "config_path_of", "join_path", "to_config_tree", "to_plain"]
 
 
@@ -129,14 +131,22 @@ def to_config_tree(
     The input is never modified, and nothing in the result is shared with it except leaf values.
     """
     omegaconf = sys.modules.get("omegaconf")
-    if omegaconf is not None and isinstance(value, omegaconf.Container):
-        value = omegaconf.OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
-    return _tree(value, path, drop, dropped if dropped is not None else [])
+    try:
+        if omegaconf is not None and isinstance(value, omegaconf.Container):
+            value = omegaconf.OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
+        return _tree(value, path, drop, dropped if dropped is not None else [], MAX_DEPTH)
+    except TooDeep as exc:
+        raise too_deep_error(value, exc.path) from None
+    except RecursionError:  # inside OmegaConf: a DictConfig nested deeper than Python's stack allows
+        raise too_deep_error(value, path, "Python's recursion limit lets OmegaConf resolve") from None
 
 
-def _tree(value: Any, path: str | None, drop: frozenset[str], dropped: list[str]) -> Any:
+def _tree(value: Any, path: str | None, drop: frozenset[str], dropped: list[str], room: int) -> Any:
+    """The copy; ``room`` is how many more levels may nest (``MAX_DEPTH`` at the root)."""
     kind = type(value)
     if kind is dict or kind is ConfigDict or (kind not in _SCALARS and isinstance(value, Mapping)):
+        if not room:
+            raise TooDeep(path)
         obj = ConfigDict(value)  # copies every item at C speed; containers are replaced below
         if drop and not drop.isdisjoint(obj):
             for key in drop.intersection(obj):
@@ -144,12 +154,14 @@ def _tree(value: Any, path: str | None, drop: frozenset[str], dropped: list[str]
                 del obj[key]
         for key, item in value.items():
             if type(item) not in _SCALARS and key in obj:
-                obj[key] = _tree(item, join_path(path, key), drop, dropped)
+                obj[key] = _tree(item, join_path(path, key), drop, dropped, room - 1)
         _set_path(obj, path)
         return obj
     if kind is list or kind is tuple:
+        if not room:
+            raise TooDeep(path)
         items = [
-            item if type(item) in _SCALARS else _tree(item, join_path(path, index), drop, dropped)
+            item if type(item) in _SCALARS else _tree(item, join_path(path, index), drop, dropped, room - 1)
             for index, item in enumerate(value)
         ]
         return items if kind is list else tuple(items)

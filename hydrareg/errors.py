@@ -8,9 +8,12 @@ against MMEngine. Messages name the dotted config path when one is known (``mode
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "BlockedTargetError",  # noqa: F822 (made on first use, see __getattr__)
     "BuildArgumentError",
     "CompositionError",
     "ConfigKeyError",
@@ -19,9 +22,11 @@ __all__ = [
     "ConfigValueError",
     "ConversionError",
     "CustomImportError",
+    "ForbiddenTargetError",  # noqa: F822
     "HydraregError",
     "RegistrationError",
     "RegistryImportError",
+    "SafeModeError",  # noqa: F822
     "UnknownScopeWarning",
     "UnknownTargetError",
     "UnknownTypeError",
@@ -54,6 +59,11 @@ class HydraregError(Exception):
             (type(self), self.message, self.config_path, self.registry, self.details),
         )
 
+    def set_config_path(self, config_path: str) -> None:
+        """Name the config path after the fact (the error was raised where it was not known)."""
+        self.config_path = config_path
+        self.args = (format_message(self.message, config_path, self.registry, self.details),)
+
 
 def _rebuild(cls, message, config_path, registry, details):
     return cls(message, config_path=config_path, registry=registry, details=details)
@@ -67,8 +77,8 @@ def format_message(
 ) -> str:
     """The message, then one indented ``label: value`` line per known fact."""
     lines = [message]
-    if config_path:
-        lines.append(f"  config path: {config_path}")
+    if config_path is not None:  # "" is the config's root
+        lines.append(f"  config path: {config_path or '<root>'}")
     if registry:
         lines.append(f"  registry:    {registry}")
     lines.extend(f"  {label + ':':<12} {value}" for label, value in details)
@@ -167,3 +177,76 @@ class CustomImportError(HydraregError, ImportError):
 
 class UnknownScopeWarning(UserWarning):
     """A ``_scope_`` names a scope with no registry in the tree; the called registry is used."""
+
+
+# ---------------------------------------------------------------------------------------- config paths
+
+
+def at_config_path(exc: BaseException, path: str | None) -> None:
+    """A hydrareg error raised where the path was unknown (a lookup) happened at ``path``: name it."""
+    if path is not None and isinstance(exc, HydraregError) and exc.config_path is None:
+        exc.set_config_path(path)
+
+
+def note_config_path(exc: BaseException, what: str, path: str | None) -> None:
+    """The one rule for errors from inside a constructor: one note with the innermost config path.
+
+    Any exception without a config path of its own gains ``while building <what> from config path
+    <path>``; outer builds add nothing more, so a 200-deep chain of constructors gives one note, not
+    200 growing ones.
+    """
+    if path is None or getattr(exc, "_hydrareg_path_noted", False):
+        return
+    if isinstance(exc, HydraregError) and exc.config_path is not None:
+        return
+    with contextlib.suppress(AttributeError):  # __slots__ exceptions: a note per level, the lesser evil
+        exc._hydrareg_path_noted = True  # type: ignore[attr-defined]
+    note = f"while building {what} from config path {path or '<root>'}"
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10: keep the note for tools that read it
+        exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------- policy errors
+# What a config may build (hydrareg.policy). They subclass Hydra's InstantiationException, so code that
+# catches Hydra's refusal of a blocklisted target catches ours. Importing Hydra costs ~20 ms, so these
+# classes are made on first use (``from hydrareg.errors import SafeModeError`` works as usual).
+
+_POLICY_ERRORS = {
+    "ForbiddenTargetError": (None, "A config named something it may not build, call or import."),
+    "BlockedTargetError": (
+        "ForbiddenTargetError",
+        "The target is on the blocklist (as in Hydra 1.3.8), safe mode or not.",
+    ),
+    "SafeModeError": (
+        "ForbiddenTargetError",
+        "Safe mode refused a target or import that is neither registered nor allowlisted.",
+    ),
+}
+
+
+_policy_errors_lock = threading.Lock()
+
+
+def __getattr__(name: str) -> type:
+    if name not in _POLICY_ERRORS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _policy_errors_lock:
+        return _policy_error_class(name)
+
+
+def _policy_error_class(name: str) -> type:
+    existing = globals().get(name)
+    if existing is not None:
+        return existing
+    base_name, doc = _POLICY_ERRORS[name]
+    if base_name is None:
+        from hydra.errors import InstantiationException
+
+        bases: tuple[type, ...] = (HydraregError, InstantiationException)
+    else:
+        bases = (_policy_error_class(base_name),)
+    cls = type(name, bases, {"__doc__": doc, "__module__": __name__, "__qualname__": name})
+    globals()[name] = cls
+    return cls

@@ -23,9 +23,9 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from . import keys
+from . import keys, policy
 from .configdict import join_path
-from .errors import ConfigTypeError, CustomImportError, find_hydrareg_error
+from .errors import ConfigTypeError, ConfigValueError, CustomImportError, find_hydrareg_error
 
 __all__ = ["import_custom_modules", "import_modules", "register_resolvers"]
 
@@ -35,14 +35,14 @@ RESOLVER_NAME = keys.CUSTOM_IMPORTS
 def import_modules(
     modules: Iterable[str], allow_failed: bool = False, config_path: str | None = None
 ) -> list[str]:
-    """Import each module (idempotent); returns the names imported. Failures raise or warn."""
+    """Import each module (idempotent); returns the names imported. Failures raise or warn.
+
+    Safe mode (:mod:`hydrareg.policy`) imports only allowlisted or already imported modules.
+    """
     imported = []
-    for name in modules:
-        if not isinstance(name, str) or not name:
-            raise ConfigTypeError(
-                f"{keys.CUSTOM_IMPORTS} entries must be module names, but got {name!r}",
-                config_path=config_path,
-            )
+    for index, name in enumerate(modules):
+        _check_module_name(name, join_path(config_path, index) if config_path else config_path)
+        policy.check_import(name, config_path)
         try:
             importlib.import_module(name)
         except ImportError as exc:
@@ -50,14 +50,29 @@ def import_modules(
                 raise _import_error(name, exc, config_path) from exc
             warnings.warn(f"{name} failed to import and is ignored: {exc}", UserWarning, stacklevel=2)
             continue
+        except Exception as exc:  # the module itself raised while importing
+            raise _import_error(name, exc, config_path) from exc
         imported.append(name)
     return imported
 
 
-def _import_error(name: str, exc: ImportError, config_path: str | None) -> CustomImportError:
+def _check_module_name(name: Any, config_path: str | None) -> None:
+    if not isinstance(name, str):
+        raise ConfigTypeError(
+            f"{keys.CUSTOM_IMPORTS} entries must be module names, but got {type(name).__name__} {name!r}",
+            config_path=config_path,
+        )
+    if not name or not all(part.isidentifier() for part in name.split(".")):
+        raise ConfigValueError(
+            f"{keys.CUSTOM_IMPORTS} entries must be dotted module names (my_lib.models), not {name!r}",
+            config_path=config_path,
+        )
+
+
+def _import_error(name: str, exc: Exception, config_path: str | None) -> CustomImportError:
     shown = "\n    ".join(sys.path)
     return CustomImportError(
-        f"Failed to import custom module {name!r}: {exc}",
+        f"Failed to import custom module {name!r}: {_describe(exc)}",
         config_path=config_path,
         details=[
             (
@@ -67,6 +82,11 @@ def _import_error(name: str, exc: ImportError, config_path: str | None) -> Custo
             ("sys.path", "\n    " + shown),
         ],
     )
+
+
+def _describe(exc: Exception) -> str:
+    """An ImportError's own words; any other exception raised while importing, with its type."""
+    return str(exc) if isinstance(exc, ImportError) else f"{type(exc).__name__}: {exc}"
 
 
 def _resolve_custom_imports(*args: Any, _node_: Any = None) -> str:
@@ -103,7 +123,7 @@ def import_custom_modules(cfg: Any) -> list[str]:
             value = root[keys.CUSTOM_IMPORTS]  # runs the resolver, if that is the spelling
         except OmegaConfBaseException as exc:
             raise (find_hydrareg_error(exc) or exc) from exc
-        if isinstance(value, DictConfig):
+        if isinstance(value, (DictConfig, ListConfig)):
             value = OmegaConf.to_container(value, resolve=True)
     elif isinstance(cfg, dict):
         value = cfg.get(keys.CUSTOM_IMPORTS)
@@ -120,24 +140,39 @@ def _import_value(value: Any) -> list[str]:
     if isinstance(value, str):
         return import_modules([name for name in value.split(",") if name], config_path=path)
     if isinstance(value, dict):
-        unknown = set(value) - {keys.IMPORTS, keys.ALLOW_FAILED_IMPORTS}
-        if unknown:
-            raise ConfigTypeError(
-                f"{keys.CUSTOM_IMPORTS} takes only '{keys.IMPORTS}' and "
-                f"'{keys.ALLOW_FAILED_IMPORTS}', not {sorted(unknown)}",
-                config_path=path,
-            )
-        imports = value.get(keys.IMPORTS) or []
-        if isinstance(imports, str):
-            imports = [imports]
-        allow_failed = value.get(keys.ALLOW_FAILED_IMPORTS, False)
-        return import_modules(imports, bool(allow_failed), join_path(path, keys.IMPORTS))
+        return _import_dict_form(value, path)
     if isinstance(value, (list, tuple)):
         return import_modules(value, config_path=path)
     raise ConfigTypeError(
-        f"{keys.CUSTOM_IMPORTS} must be a dict, a list or a resolver string, but got {type(value)}",
+        f"{keys.CUSTOM_IMPORTS} must be a dict, a list or a resolver string, but got {type(value).__name__}",
         config_path=path,
     )
+
+
+def _import_dict_form(value: dict[Any, Any], path: str) -> list[str]:
+    """MMEngine's ``{imports: [...], allow_failed_imports: bool}``, each key checked for its shape."""
+    unknown = set(value) - {keys.IMPORTS, keys.ALLOW_FAILED_IMPORTS}
+    if unknown:
+        raise ConfigTypeError(
+            f"{keys.CUSTOM_IMPORTS} takes only '{keys.IMPORTS}' and "
+            f"'{keys.ALLOW_FAILED_IMPORTS}', not {sorted(map(repr, unknown))}",
+            config_path=path,
+        )
+    imports = value.get(keys.IMPORTS) or []
+    if isinstance(imports, str):
+        imports = [imports]
+    if not isinstance(imports, (list, tuple)):
+        raise ConfigTypeError(
+            f"{keys.IMPORTS} must be a module name or a list of them, but got {type(imports).__name__}",
+            config_path=join_path(path, keys.IMPORTS),
+        )
+    allow_failed = value.get(keys.ALLOW_FAILED_IMPORTS, False)
+    if not isinstance(allow_failed, bool):
+        raise ConfigTypeError(
+            f"{keys.ALLOW_FAILED_IMPORTS} must be true or false, but got {allow_failed!r}",
+            config_path=join_path(path, keys.ALLOW_FAILED_IMPORTS),
+        )
+    return import_modules(imports, allow_failed, join_path(path, keys.IMPORTS))
 
 
 def register_resolvers() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from .. import keys
+from .. import config_checks, keys
 from ..configdict import ConfigDict, config_path_of
 from ..errors import ConfigTypeError, HydraregError, find_hydrareg_error
 from ..registry import Registry, use_scope
@@ -57,6 +57,7 @@ def checked_input(config: Any) -> None:
     """The one check of a config before anything is imported, copied or built (input policies go here)."""
     if not is_config(config):
         raise unsupported_config_error(config)
+    config_checks.check_shape(config)
 
 
 def _checked_registry(registry: Registry | None) -> Registry:
@@ -86,18 +87,18 @@ def _config_default_scope(cfg: Any) -> str | None:
         scope = cfg.get(keys.DEFAULT_SCOPE)
     else:
         return None
-    if scope is not None and not isinstance(scope, str):
-        raise ConfigTypeError(
-            f"{keys.DEFAULT_SCOPE} must be a scope name, but got {scope!r}",
-            config_path=keys.DEFAULT_SCOPE,
-        )
+    if scope is not None:
+        config_checks.check_scope_name(scope, keys.DEFAULT_SCOPE)
     return scope
 
 
 def _default_scope_of(config: Any) -> use_scope:
     """The config's ``default_scope`` is the default scope inside (no-op without one); not validated
-    against one registry: it applies to every tree the call builds from."""
-    return use_scope(_config_default_scope(config), path=keys.DEFAULT_SCOPE)
+    against one registry: it applies to every tree the call builds from (an unknown one warns once)."""
+    scope = _config_default_scope(config)
+    if scope is not None:
+        config_checks.warn_if_unknown_scope(scope, _checked_registry(None))
+    return use_scope(scope, path=keys.DEFAULT_SCOPE)
 
 
 def _resolution_error(exc: OmegaConfBaseException) -> HydraregError:

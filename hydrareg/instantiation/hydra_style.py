@@ -221,7 +221,7 @@ class HydraStyleBuilder:
         self, node: DictConfig, args: Sequence[Any], convert: str, recursive: bool, partial: bool
     ) -> Any:
         path = self.path(node)
-        target = resolve_target(node[keys.TARGET], path)
+        target = resolve_target(node[keys.TARGET], path, self.registry)
         kwargs: dict[str, Any] = {}
         for key in node:
             if key in _NOT_ARGUMENTS or (partial and OmegaConf.is_missing(node, key)):

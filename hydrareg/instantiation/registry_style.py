@@ -24,7 +24,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from .. import keys
+from .. import config_checks, keys
 from ..configdict import ConfigDict, config_path_of, join_path, to_config_tree
 from ..errors import ConfigResolutionError, ConfigTypeError, find_hydrareg_error
 from ..registry import Registry, resolve_type, use_scope
@@ -155,8 +155,12 @@ class RegistryStyleBuilder:
 
 
 def scope_of(node: Any, registry: Registry) -> use_scope:
-    """The node's ``_scope_`` is the default scope inside the ``with`` block (no-op without one)."""
-    return use_scope(node.get(keys.SCOPE), registry, config_path_of(node))
+    """The node's ``_scope_`` is the default scope inside the ``with`` block (no-op without one);
+    an empty or non-string name is an error naming ``<path>._scope_``, an unknown one warns once."""
+    scope = node.get(keys.SCOPE)
+    if scope is not None:
+        config_checks.check_scope_name(scope, join_path(config_path_of(node), keys.SCOPE))
+    return use_scope(scope, registry, config_path_of(node))
 
 
 def _flag(node: ConfigDict, key: str, inherited: bool | None, default: bool) -> bool:

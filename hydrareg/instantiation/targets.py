@@ -15,7 +15,7 @@ from typing import Any
 from hydra.errors import InstantiationException
 from omegaconf import OmegaConf
 
-from .. import keys
+from .. import keys, policy
 from ..configdict import join_path
 from ..errors import BuildArgumentError, HydraregError
 from ..registry.build_functions import call_with_config_path
@@ -24,12 +24,18 @@ from .errors import TargetArgumentsError, TargetCallError, TargetLocateError, wi
 __all__ = ["call_target", "locate", "resolve_target", "target_name"]
 
 
-def resolve_target(target: Any, path: str | None) -> Callable[..., Any]:
+def resolve_target(target: Any, path: str | None, registry: Any = None) -> Callable[..., Any]:
     """The callable a ``_target_`` value names (a dotted path, or already a callable)."""
     if isinstance(target, str):
+        where = join_path(path, keys.TARGET) if path else keys.TARGET
+        name = target
+        policy.check_target_name(name, where)
+        policy.check_locate(name, where)  # safe mode: no import outside the allowlist
         try:
-            target = locate(target)
+            target = policy.check_resolved(name, locate(name), registry or _models(), where)
         except Exception as exc:
+            if policy.is_refusal(exc):
+                raise
             raise TargetLocateError(
                 f"Error locating target '{target}', set env var HYDRA_FULL_ERROR=1 to see chained "
                 f"exception.{_full_key(path)}",
@@ -41,6 +47,12 @@ def resolve_target(target: Any, path: str | None) -> Callable[..., Any]:
             config_path=join_path(path, keys.TARGET) if path else keys.TARGET,
         )
     return target
+
+
+def _models() -> Any:
+    from ..registry import MODELS
+
+    return MODELS
 
 
 def locate(path: str) -> Any:
@@ -121,7 +133,7 @@ def _call_error(target: Any, exc: Exception, path: str | None) -> Exception:
     message = f"Error in call to target '{target_name(target)}':\n{original!r}{_full_key(path)}"
     known_path = exc.config_path if isinstance(exc, HydraregError) and exc.config_path else path
     details = exc.details if isinstance(exc, BuildArgumentError) else ()
-    return with_original_type(TargetCallError, original, message, known_path or None, details)
+    return with_original_type(TargetCallError, original, message, known_path or "", details)  # "": the root
 
 
 def _positional(target: Any, args: Sequence[Any], configured: Any, path: str | None) -> tuple[Any, ...]:

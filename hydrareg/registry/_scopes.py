@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 import threading
@@ -95,9 +96,15 @@ def owner_of(scope: str) -> str | None:
 
 def _package_registry(package: str) -> str | None:
     """``package.registry`` if the installed package has one (MMEngine's convention), else None."""
-    try:
-        spec = importlib.util.find_spec(f"{package}.registry")
-    except Exception:  # the package itself fails to import: not a scope provider we can use
+    try:  # found on the package's path without importing it: a lookup never runs a module's code
+        parent = sys.modules.get(package) or importlib.util.find_spec(package)
+        locations = getattr(parent, "submodule_search_locations", None) or getattr(parent, "__path__", None)
+        spec = (
+            None
+            if not locations
+            else importlib.machinery.PathFinder.find_spec(f"{package}.registry", locations)
+        )
+    except Exception:  # a broken installation: not a scope provider we can use
         return None
     return None if spec is None else f"{package}.registry"
 

@@ -25,7 +25,7 @@ def describe_search(key: str, target: Registry, called: Registry) -> str:
     if scope is not None and scope not in target.scope_names:
         node = target.find_scope(scope)
         if node is None:
-            loaded = set(target.root._scope_index)
+            loaded = set(target.root._scope_index.copy())  # a snapshot: other threads may add scopes
             installed = sorted(set(_scopes.listed_scopes()) - loaded)
             known = ", ".join(sorted(loaded)) + (f"; installed: {', '.join(installed)}" if installed else "")
             return (
@@ -47,7 +47,7 @@ def close_names(key: str, registry: Registry) -> list[str]:
     wanted = key.rpartition(".")[2]
     candidates: dict[str, list[str]] = {}
     for _, node in walk_registry_tree(registry.root):
-        for name in node.module_dict:
+        for name in node.module_dict.copy():  # a snapshot: other threads may be registering
             candidates.setdefault(name.lower(), []).append(f"{node.scope}.{name}")
     ranked = difflib.get_close_matches(wanted.lower(), list(candidates), n=MAX_SUGGESTIONS, cutoff=0.6)
     return [qualified for lowered in ranked for qualified in candidates[lowered]][:MAX_SUGGESTIONS]
@@ -81,6 +81,11 @@ def parameter_names(obj: Any) -> list[str] | None:
     return names
 
 
-def closest(word: str, candidates: Iterable[str]) -> list[str]:
-    """Parameter names close to a misspelt one (stricter than for type names: names are short)."""
+def closest(word: object, candidates: Iterable[str]) -> list[str]:
+    """Parameter names close to a misspelt one (stricter than for type names: names are short).
+
+    A key that is not a string (``{7: 'x'}``) has no close names.
+    """
+    if not isinstance(word, str):
+        return []
     return difflib.get_close_matches(word, list(candidates), n=MAX_SUGGESTIONS, cutoff=0.75)

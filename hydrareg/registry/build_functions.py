@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from .. import keys
+from .. import config_checks, keys
 from ..configdict import ConfigDict, config_path_of, join_path, to_config_tree
 from ..errors import (
     BuildArgumentError,
@@ -25,6 +25,8 @@ from ..errors import (
     ConfigValueError,
     HydraregError,
     UnknownTypeError,
+    at_config_path,
+    note_config_path,
 )
 from . import _suggest
 from .manager import ManagerMixin
@@ -51,20 +53,15 @@ def build_from_cfg(
     callable. A class or function may be built; ``_scope_`` switches the default scope for it.
     """
     kind = type(cfg)
-    if not (
+    if (
         (kind is ConfigDict or kind is dict)
         and keys.TYPE in cfg
         and default_args is None
         and isinstance(registry, Registry)
     ):
-        cfg = _checked_cfg(cfg, registry, default_args)
-        kind = type(cfg)
-    args = dict(cfg)
-    if default_args is not None:
-        for name, value in default_args.items():
-            args.setdefault(name, value)
-    known = cast(ConfigDict, cfg)._hydrareg_path if kind is ConfigDict else None
-    path = known if kind is ConfigDict or kind is dict else config_path_of(cfg)
+        args, path = dict(cfg), cast(ConfigDict, cfg)._hydrareg_path if kind is ConfigDict else None
+    else:
+        args, path = _prepared(cfg, registry, default_args)
     scope = args.pop(keys.SCOPE, None)
     if scope is None:
         return _build(args, registry, path)
@@ -72,21 +69,59 @@ def build_from_cfg(
         return _build(args, registry, path)
 
 
+def _build_error(exc: Exception, obj_cls: Any, args: dict[str, Any], path: str | None) -> Exception:
+    """The exception to raise: a failed lookup happened at ``path.type``; see ``_with_config_path``."""
+    if obj_cls is None:
+        at_config_path(exc, join_path(path, keys.TYPE) if path is not None else None)
+        return exc
+    return _with_config_path(exc, obj_cls, args, path)
+
+
+def _prepared(cfg: Any, registry: Any, default_args: Any) -> tuple[dict[str, Any], str | None]:
+    """The slow path's arguments (checked, ``default_args`` filled in) and config path."""
+    cfg = _checked_cfg(cfg, registry, default_args)
+    args = dict(cfg)
+    if default_args is not None:
+        for name, value in default_args.items():
+            args.setdefault(name, value)
+    return args, config_path_of(cfg)
+
+
 def _build(args: dict[str, Any], registry: Registry, path: str | None) -> Any:
     """Resolve ``args['type']`` under the current scope and call it with the other arguments."""
     obj_type = args.pop(keys.TYPE)
-    obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
-    if obj_cls is None:
-        obj_cls = resolve_type(obj_type, registry, path)  # callables, and the errors
-    if isinstance(obj_cls, type) and (issubclass(obj_cls, ManagerMixin) or _is_mmengine_manager(obj_cls)):
-        return obj_cls.get_instance(**args)
+    obj_cls = None
     try:
+        obj_cls = registry.lookup_for_build(obj_type, current_scope_name()) if type(obj_type) is str else None
+        if obj_cls is None or keys.TARGET in args:
+            obj_cls = _resolve(obj_type, args, registry, path)
+        if isinstance(obj_cls, type) and (issubclass(obj_cls, ManagerMixin) or _is_mmengine_manager(obj_cls)):
+            return _get_instance(obj_cls, args, path)
         return obj_cls(**args)
     except Exception as exc:
-        error = _with_config_path(exc, obj_cls, args, path)
+        error = _build_error(exc, obj_cls, args, path)
         if error is exc:
             raise
         raise error from exc
+
+
+def _resolve(obj_type: Any, args: dict[str, Any], registry: Registry, path: str | None) -> Any:
+    """What a ``type`` the registry cache does not answer names; ``type`` with ``_target_`` is an error."""
+    if keys.TARGET in args:
+        raise config_checks.type_and_target_error(path)
+    return resolve_type(obj_type, registry, path)
+
+
+def _get_instance(cls: type, args: dict[str, Any], path: str | None) -> Any:
+    """``cls.get_instance(name, ...)``, ``name`` and the arguments checked first (nothing half-registered)."""
+    error = config_checks.manager_arguments_error(args, path)
+    if error is not None:
+        raise error
+    if not cls.check_instance_created(args["name"]):  # type: ignore[attr-defined]
+        mismatch = _signature_mismatch(cls, args)
+        if mismatch is not None:
+            raise _argument_error(cls, args, path, mismatch)
+    return call_with_config_path(cls.get_instance, args, path)  # type: ignore[attr-defined]
 
 
 def _is_mmengine_manager(cls: type) -> bool:
@@ -144,7 +179,11 @@ def resolve_type(obj_type: Any, registry: Registry, path: str | None) -> Any:
     """The callable a ``type`` value names, looked up as a build would (default scope first)."""
     if isinstance(obj_type, str):
         scope = current_scope_name()
-        obj_cls = registry.lookup_for_build(obj_type, scope)
+        try:
+            obj_cls = registry.lookup_for_build(obj_type, scope)
+        except HydraregError as exc:  # refused or failed while importing: it happened at path.type
+            at_config_path(exc, join_path(path, keys.TYPE) if path is not None else None)
+            raise
         if obj_cls is None:
             raise unknown_type_error(obj_type, registry._registry_for_scope(scope), registry, path)
         return obj_cls
@@ -203,15 +242,14 @@ def _with_config_path(
     foreign_miss = _explain_foreign_miss(exc, args)
     if foreign_miss is not None:
         return foreign_miss
-    if isinstance(exc, HydraregError):
-        if exc.config_path is None:  # a nested build from a dict the constructor made itself
-            _add_path_note(exc, obj_cls, path)
-        return exc
-    if isinstance(exc, TypeError):
+    if isinstance(exc, TypeError) and not isinstance(exc, HydraregError):
+        bad_key = config_checks.non_string_key_error(args, path)
+        if bad_key is not None:
+            return bad_key
         mismatch = _signature_mismatch(obj_cls, args, positional)
         if mismatch is not None:
             return _argument_error(obj_cls, args, path, mismatch)
-    _add_path_note(exc, obj_cls, path)
+    note_config_path(exc, getattr(obj_cls, "__qualname__", repr(obj_cls)), path)
     return exc
 
 
@@ -295,17 +333,6 @@ def _argument_error(
         config_path=bad_path,
         details=details,
     )
-
-
-def _add_path_note(exc: BaseException, obj_cls: Any, path: str | None) -> None:
-    if path is None:
-        return
-    name = getattr(obj_cls, "__qualname__", repr(obj_cls))
-    note = f"while building {name} from config path {path or '<root>'}"
-    if hasattr(exc, "add_note"):
-        exc.add_note(note)
-    else:  # Python 3.10: keep the note for tools that read it
-        exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
 
 
 def build_model_from_cfg(

@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
+from .. import policy
 from ..errors import (
     ConfigTypeError,
     ConfigValueError,
+    HydraregError,
     RegistrationError,
     RegistryImportError,
 )
+from ..policy import resolved_by_path as _resolved_by_path
 from . import _scopes
 from .scope import current_scope_name, use_scope
 from .tree import walk_registry_tree
@@ -184,7 +187,12 @@ class Registry:
         return len(self._module_dict)
 
     def __contains__(self, key: object) -> bool:
-        return self.get(key) is not None  # type: ignore[arg-type]
+        try:
+            return self.get(key) is not None  # type: ignore[arg-type]
+        except HydraregError as exc:  # a name the policy refuses is not "in" the registry
+            if policy.is_refusal(exc):
+                return False
+            raise
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickle registries of the root trees by reference, so a worker gets its own live node.
@@ -461,6 +469,8 @@ class Registry:
             self._build_cache_version = self._tree.version
         obj = self._build_cache.get((scope, key))
         if obj is not None:
+            if "." in key and id(obj) in _resolved_by_path:  # not a registered name: check again
+                return policy.recheck_cached(key, obj, self)
             return obj
         target = self._registry_for_scope(scope)
         obj = target.get(key)
@@ -563,8 +573,10 @@ def import_dotted_object(key: str, registry: Registry) -> Callable[..., Any] | N
     parts = key.split(".")
     if not all(part.isidentifier() for part in parts):
         return None
+    policy.check_target_name(key)
     for cut in range(len(parts) - 1, 0, -1):
         module_name = ".".join(parts[:cut])
+        policy.check_module_import(module_name, key)
         try:
             obj: Any = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -580,7 +592,7 @@ def import_dotted_object(key: str, registry: Registry) -> Callable[..., Any] | N
                 return None
         if inspect.ismodule(obj) or not callable(obj):
             return None
-        return obj
+        return policy.check_resolved(key, obj, registry)
     return None
 
 

@@ -1,0 +1,166 @@
+"""Shape checks on a config before anything is built: each bad shape gets a hydrareg error with its path.
+
+The config copy (:func:`hydrareg.configdict.to_config_tree`) stops at :data:`MAX_DEPTH` levels, so a
+self-referencing dict or data nested hundreds deep gives a :class:`ConfigValueError` naming the path,
+never a ``RecursionError``; the build functions ask here about keys a constructor cannot take.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import keys
+from .errors import ConfigKeyError, ConfigTypeError, ConfigValueError
+
+__all__ = [
+    "MAX_DEPTH",
+    "check_scope_name",
+    "check_shape",
+    "manager_arguments_error",
+    "non_string_key_error",
+    "too_deep_error",
+    "type_and_target_error",
+    "warn_if_unknown_scope",
+]
+
+#: How deep dicts and lists may nest in a config. Real configs stay under 15 levels; the limit keeps
+#: copying and building far from Python's recursion limit (about four frames per level).
+MAX_DEPTH = 100
+
+
+class TooDeep(Exception):
+    """Raised inside the copy at the depth limit; :func:`too_deep_error` turns it into the user's error."""
+
+    def __init__(self, path: str | None) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def too_deep_error(
+    root: Any, path: str | None, limit: str = f"{MAX_DEPTH} levels of dicts and lists"
+) -> ConfigValueError:
+    """The error for a config whose copy reached ``limit`` at ``path``: a cycle, or just deep."""
+    cycle = find_self_reference(root)
+    if cycle is not None:
+        inner, outer = cycle
+        return ConfigValueError(
+            f"the config refers to itself: {inner or '<root>'} is the same object as "
+            f"{outer or '<root>'}, an enclosing node, so copying it would never end",
+            config_path=inner or "<root>",
+        )
+    shown = path if path is None or len(path) <= 200 else path[:200] + "..."
+    return ConfigValueError(f"the config nests deeper than {limit}", config_path=shown)
+
+
+def find_self_reference(root: Any) -> tuple[str, str] | None:
+    """``(path, enclosing path)`` of the first container that contains itself, iteratively; or None."""
+    from .configdict import join_path
+
+    stack: list[tuple[Any, str, dict[int, str], int]] = [(root, "", {}, 0)]
+    while stack:
+        node, path, ancestors, depth = stack.pop()
+        if not isinstance(node, (Mapping, list, tuple)) or depth > MAX_DEPTH + 1:
+            continue
+        if id(node) in ancestors:
+            return path, ancestors[id(node)]
+        inner = {**ancestors, id(node): path}
+        items = node.items() if isinstance(node, Mapping) else enumerate(node)
+        stack.extend((item, join_path(path, key), inner, depth + 1) for key, item in items)
+    return None
+
+
+def type_and_target_error(path: str | None) -> ConfigValueError:
+    """One rule wherever a node is built: ``type`` (registry) and ``_target_`` (import) exclude each other."""
+    return ConfigValueError(
+        f"a node has both {keys.TYPE!r} and {keys.TARGET!r}: it must name what to build once, either "
+        f"through the registry ({keys.TYPE}) or by import path ({keys.TARGET})",
+        config_path=path or "<root>",
+    )
+
+
+def non_string_key_error(args: Mapping[Any, Any], path: str | None) -> ConfigTypeError | None:
+    """The error for a built node whose keys are not all strings (they cannot be keyword arguments)."""
+    from .configdict import join_path
+
+    bad = [key for key in args if not isinstance(key, str)]
+    if not bad:
+        return None
+    return ConfigTypeError(
+        f"the keys of a node that is built become keyword arguments and must be strings, but "
+        f"{bad[0]!r} is a {type(bad[0]).__name__}",
+        config_path=join_path(path, str(bad[0])) if path is not None else None,
+    )
+
+
+def manager_arguments_error(
+    args: Mapping[str, Any], path: str | None
+) -> ConfigKeyError | ConfigTypeError | None:
+    """A ``ManagerMixin`` class is built by ``get_instance(name, ...)``: ``name`` must be a str."""
+    from .configdict import join_path
+
+    name_path = join_path(path, "name") if path is not None else None
+    if "name" not in args:
+        return ConfigKeyError(
+            "this class keeps one instance per name (a ManagerMixin): the node needs a 'name'",
+            config_path=name_path or path,
+        )
+    if not isinstance(args["name"], str):
+        return ConfigTypeError(
+            f"'name' of a ManagerMixin instance must be a str, but got {type(args['name']).__name__}",
+            config_path=name_path,
+        )
+    return None
+
+
+def check_scope_name(scope: Any, path: str | None) -> str:
+    """A ``_scope_``/``default_scope`` value must be a non-empty name; returns it."""
+    if not isinstance(scope, str):
+        raise ConfigTypeError(
+            f"a scope must be a name (str), but got {type(scope).__name__} {scope!r}", config_path=path
+        )
+    if not scope.strip() or scope != scope.strip():
+        raise ConfigValueError(
+            f"a scope must be a non-empty name without surrounding spaces, but got {scope!r}",
+            config_path=path,
+        )
+    return scope
+
+
+def warn_if_unknown_scope(scope: str, registry: Any) -> None:
+    """One :class:`UnknownScopeWarning` for a scope no registry knows: neither ``registry``'s tree nor
+    any root registry's tree (``default_scope: mmdet`` is fine for a task registry without an mmdet child)."""
+    from .registry import _scopes
+    from .registry.root import ROOT_REGISTRIES
+    from .registry.scope import installed_mirror, warn_unknown_scope
+
+    if installed_mirror() is None:  # as use_scope does: an installed package may declare the scope
+        _scopes.prepare_scope(scope)
+    if registry.find_scope(scope) is not None:
+        return
+    if any(root.find_scope(scope) is not None for root in ROOT_REGISTRIES.values()):
+        return
+    warn_unknown_scope(scope, registry)
+
+
+def check_shape(config: Any) -> None:
+    """Plain dicts and lists nest at most :data:`MAX_DEPTH` levels and never contain themselves."""
+    from .configdict import join_path
+
+    if not isinstance(config, (dict, list, tuple)):
+        return  # OmegaConf containers cannot contain themselves and stop far earlier
+    stack: list[tuple[Any, str, int]] = [(config, "", 0)]
+    seen: set[int] = set()
+    while stack:
+        node, path, depth = stack.pop()
+        if depth >= MAX_DEPTH or (id(node) in seen and find_self_reference(config) is not None):
+            raise too_deep_error(config, path)
+        if id(node) in seen:  # shared, not circular: walked once
+            continue
+        seen.add(id(node))
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend(
+            (item, join_path(path, key), depth + 1)
+            for key, item in items
+            if isinstance(item, (dict, list, tuple))
+        )
