@@ -409,4 +409,4 @@ def _with_path(args: dict[str, Any], path: str | None) -> dict[str, Any]:
     return args if path is None else ConfigDict.with_path(args, path)
 
 
-Registry.default_build_func = staticmethod(build_from_cfg)  # type: ignore[assignment]
+Registry.default_build_func = staticmethod(build_from_cfg)

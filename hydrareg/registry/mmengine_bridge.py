@@ -162,6 +162,8 @@ class _Children(dict):
     """An MMEngine registry's children dict that tells the link about each new child."""
 
     __slots__ = ("_on_new", "_owner")
+    _on_new: Any
+    _owner: Any
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
