@@ -106,4 +106,5 @@ def _resolution_error(exc: OmegaConfBaseException) -> HydraregError:
     inner = find_hydrareg_error(exc)
     if inner is not None:
         return inner
-    return with_original_type(TargetResolutionError, exc, str(exc), getattr(exc, "full_key", None))
+    path = getattr(exc, "full_key", None) or "<root>"  # OmegaConf names no key for a root list's items
+    return with_original_type(TargetResolutionError, exc, str(exc), path)
