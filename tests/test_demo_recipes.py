@@ -5,8 +5,20 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+from patch_modes import PATCHES_ON, delete_refused
 from PIL import Image
-from test_demo_commands import figures, run
+from test_demo_commands import figures
+from test_demo_commands import run as run_app
+
+
+def run(cwd, *args: str):
+    """run.py with these overrides; with HYDRAREG_PATCHES=0 these options' _delete_ is refused by
+    name (checked), and the test is skipped."""
+    result = run_app(cwd, *args, check=PATCHES_ON)
+    if not PATCHES_ON:
+        assert result.returncode != 0 and delete_refused(result.stderr + result.stdout), result.stderr
+        pytest.skip("the option's _delete_ needs hydrareg's compose patch (HYDRAREG_PATCHES=0): refused")
+    return result
 
 
 @pytest.mark.skipif(importlib.util.find_spec("timm") is None, reason="timm is not installed")
