@@ -131,10 +131,7 @@ class Loader:
         placeholders: dict[str, tuple[str, int]],
         notes: list[str],
     ) -> LoadedConfig:
-        try:
-            module = ast.parse(text, filename=path)
-        except SyntaxError as error:
-            raise ConversionError(f"syntax error: {error.msg}", file=path, line=error.lineno) from None
+        module = _parse_python(text, path)
         base_stmt = next((s for s in module.body if _assigns_base(s)), None)
         refs = [] if base_stmt is None else _base_entries(cast(ast.Assign, base_stmt), path)
         bases = [self._resolve(ref, path, base_stmt.lineno) for ref in refs]  # type: ignore[union-attr]
@@ -143,17 +140,7 @@ class Loader:
         namespace: dict[str, Any] = {BASE_NAME: base_tree}
         evaluator = Evaluator(path, namespace)
         evaluator.run(module)
-        defined = {
-            name: value
-            for name, value in namespace.items()
-            if name != BASE_NAME
-            and not name.startswith("__")
-            and not isinstance(value, (SandboxFunction, SandboxModule))
-        }
-        if _DEPRECATION_KEY in defined:
-            defined.pop(_DEPRECATION_KEY)
-            notes.append(f"marked deprecated by its {_DEPRECATION_KEY} key")
-
+        defined = _defined_names(namespace, notes)
         slots = _SlotPaths(defined, id(namespace))
         references = slots.references(evaluator.references)
         comments = _comments(original, module, base_stmt, evaluator, slots, defined)
@@ -376,6 +363,30 @@ def _hide_base_references(text: str, path: str) -> tuple[str, dict[str, tuple[st
     return _BASE_REF_RE.sub(replace, text), placeholders
 
 
+def _parse_python(text: str, path: str) -> ast.Module:
+    """The config file's syntax tree; a syntax error names the file and line."""
+    try:
+        return ast.parse(text, filename=path)
+    except SyntaxError as error:
+        raise ConversionError(f"syntax error: {error.msg}", file=path, line=error.lineno) from None
+
+
+def _defined_names(namespace: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """The names a config file defines (not ``_base_``, dunders, functions or modules); a deprecation
+    marker becomes a note instead of a key."""
+    defined = {
+        name: value
+        for name, value in namespace.items()
+        if name != BASE_NAME
+        and not name.startswith("__")
+        and not isinstance(value, (SandboxFunction, SandboxModule))
+    }
+    if _DEPRECATION_KEY in defined:
+        defined.pop(_DEPRECATION_KEY)
+        notes.append(f"marked deprecated by its {_DEPRECATION_KEY} key")
+    return defined
+
+
 def _substitute_base_references(
     value: Any,
     placeholders: dict[str, tuple[str, int]],
@@ -386,27 +397,7 @@ def _substitute_base_references(
 ) -> Any:
     """A copy of ``value`` with each placeholder replaced by the base value it stands for."""
     if isinstance(value, str):
-        if value in placeholders:
-            dotted, line = placeholders[value]
-            references[where] = tuple(dotted.split("."))
-            node: Any = base_tree
-            try:
-                for part in dotted.split("."):
-                    node = node[part]
-            except (KeyError, TypeError, IndexError):
-                raise ConversionError(
-                    f"{{{{_base_.{dotted}}}}}: the bases define no {dotted!r}", file=path, line=line
-                ) from None
-            return node
-        for token, (dotted, line) in placeholders.items():
-            if token in value:
-                raise ConversionError(
-                    f"{{{{_base_.{dotted}}}}} is used inside an expression; MMEngine would put a "
-                    f"placeholder string there. Use the Python form _base_.{dotted} instead",
-                    file=path,
-                    line=line,
-                )
-        return value
+        return _substitute_string(value, placeholders, base_tree, path, references, where)
     if isinstance(value, dict):
         out = AttrDict() if isinstance(value, AttrDict) else {}
         for key, item in dict.items(value):
@@ -420,6 +411,38 @@ def _substitute_base_references(
             for i, item in enumerate(value)
         )
     return copy.deepcopy(value)
+
+
+def _substitute_string(
+    value: str,
+    placeholders: dict[str, tuple[str, int]],
+    base_tree: AttrDict,
+    path: str,
+    references: dict[Path, Path],
+    where: Path,
+) -> Any:
+    """The base value a placeholder string stands for (recorded in ``references``), or the string."""
+    if value in placeholders:
+        dotted, line = placeholders[value]
+        references[where] = tuple(dotted.split("."))
+        node: Any = base_tree
+        try:
+            for part in dotted.split("."):
+                node = node[part]
+        except (KeyError, TypeError, IndexError):
+            raise ConversionError(
+                f"{{{{_base_.{dotted}}}}}: the bases define no {dotted!r}", file=path, line=line
+            ) from None
+        return node
+    for token, (dotted, line) in placeholders.items():
+        if token in value:
+            raise ConversionError(
+                f"{{{{_base_.{dotted}}}}} is used inside an expression; MMEngine would put a "
+                f"placeholder string there. Use the Python form _base_.{dotted} instead",
+                file=path,
+                line=line,
+            )
+    return value
 
 
 # -- where the evaluator's container slots ended up -----------------------------------------------
