@@ -69,8 +69,15 @@ def _check_module_name(name: Any, config_path: str | None) -> None:
         )
 
 
+#: How many ``sys.path`` entries an import error lists (the message stays short on the command line).
+SHOWN_PATHS = 3
+
+
 def _import_error(name: str, exc: Exception, config_path: str | None) -> CustomImportError:
-    shown = "\n    ".join(sys.path)
+    entries = [entry or "(the current directory)" for entry in sys.path]
+    shown = "\n    ".join(entries[:SHOWN_PATHS])
+    if len(entries) > SHOWN_PATHS:
+        shown += f"\n    ... and {len(entries) - SHOWN_PATHS} more"
     return CustomImportError(
         f"Failed to import custom module {name!r}: {_describe(exc)}",
         config_path=config_path,
