@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pickle
 import sys
@@ -130,7 +131,9 @@ def test_refused_as_hydra_refuses_it_same_error_type(target, tmp_path):
 
     canary = tmp_path / "canary"
     cfg = {"_target_": target, "_args_": [f"touch {canary}"]}
-    for build in (hydra_instantiate, instantiate):
+    # Hydra < 1.3.4 (1.3.2 is allowed) has no blocklist: only hydrareg is asked there, or Hydra would run it
+    hydra_blocks = importlib.util.find_spec("hydra._internal.target_policy") is not None
+    for build in (hydra_instantiate, instantiate) if hydra_blocks else (instantiate,):
         for form in both_forms(cfg):
             with pytest.raises(InstantiationException):
                 build(form)
