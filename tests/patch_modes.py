@@ -66,3 +66,15 @@ def plain_merge_may_fail(config_dir: Path) -> Iterator[None]:
         pytest.skip(
             "plain Hydra cannot merge what _delete_ replaces (HYDRAREG_PATCHES=0): composition stopped"
         )
+
+
+def compose_app(*overrides: str) -> Any:
+    """``conf/config.yaml`` composed as run.py would; with HYDRAREG_PATCHES=0 an option's ``_delete_``
+    stays and is refused (checked), and the test is skipped."""
+    from conftest import REPO
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=list(overrides))
+    skip_if_delete_unapplied(cfg)
+    return cfg

@@ -12,11 +12,9 @@ import json
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
-from patch_modes import skip_if_delete_unapplied
+from patch_modes import compose_app
 from PIL import Image
-from test_zoo_datasets import REPO
 
 from hydrareg import instantiate
 from hydrareg.errors import ConfigValueError
@@ -285,15 +283,6 @@ def test_wrapper_rejects_bad_arguments(kwargs, error):
 
 
 # ---------------------------------------------------------------------------- the config
-
-
-def compose_app(*overrides: str):
-    """Composed as run.py would; with HYDRAREG_PATCHES=0 the option's _delete_ stays and is refused
-    (checked), and the test is skipped."""
-    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=list(overrides))
-    skip_if_delete_unapplied(cfg)
-    return cfg
 
 
 def test_the_mosaic_option_replaces_the_dataset_and_shares_img_scale():

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
-from patch_modes import skip_if_delete_unapplied
+from patch_modes import compose_app
 
 import hydrareg_zoo  # noqa: F401  (registers ${backbone_channels:...})
 from hydrareg import instantiate
@@ -31,15 +30,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-def compose_app(*overrides: str):
-    """Composed as run.py would; with HYDRAREG_PATCHES=0 the option's _delete_ stays and is refused
-    (checked), and the test is skipped."""
-    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=list(overrides))
-    skip_if_delete_unapplied(cfg)
-    return cfg
 
 
 def timm_channels(model_name: str, out_indices) -> list[int]:
