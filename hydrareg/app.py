@@ -43,6 +43,8 @@ MAX_REPORT_LINES = 12
 FULL_ERROR_VARIABLE = "HYDRA_FULL_ERROR"
 FULL_ERROR_HINT = f"Set the environment variable {FULL_ERROR_VARIABLE}=1 for a complete stack trace."
 NO_JOB_FLAGS = frozenset({"--cfg", "-c", "--info", "-i", "--resolve", "--package", "-p"})
+COMPLETION_FLAGS = frozenset({"-sc", "--shell-completion"})
+COMPLETION_COMMANDS = ("install", "uninstall", "query")  # exactly one of them follows -sc, as KEY=VALUE
 BUILD_NOTE_PREFIX = "while building "  # the note a registry build adds to an exception it passes on
 
 
@@ -79,6 +81,10 @@ def run_main(main: Callable[[], Any], argv: Sequence[str] | None = None) -> Any:
     is printed as its short report.
     """
     argv = sys.argv[1:] if argv is None else argv
+    usage = completion_usage_error(argv)
+    if usage is not None:  # Hydra raises a bare ValueError from its own code, printed as a traceback
+        sys.stderr.write(f"{usage}\n")
+        sys.exit(2)
     if full_error_requested() or not any(arg.split("=", 1)[0] in NO_JOB_FLAGS for arg in argv):
         return main()
     os.environ[FULL_ERROR_VARIABLE] = "1"
@@ -90,6 +96,21 @@ def run_main(main: Callable[[], Any], argv: Sequence[str] | None = None) -> Any:
         sys.exit(1)
     finally:
         os.environ.pop(FULL_ERROR_VARIABLE, None)
+
+
+def completion_usage_error(argv: Sequence[str], program: str | None = None) -> str | None:
+    """What is wrong with a ``--shell-completion`` command line that lacks its one subcommand, or None."""
+    if not COMPLETION_FLAGS & set(argv):
+        return None
+    given = [arg.split("=", 1)[0] for arg in argv if arg.split("=", 1)[0] in COMPLETION_COMMANDS]
+    if len(given) == 1:
+        return None
+    program = program or f"python {os.path.basename(sys.argv[0])}"
+    found = f"got {', '.join(given)}" if given else "got none"
+    return (
+        f"--shell-completion (-sc) takes one of install=SHELL, uninstall=SHELL or query=... ({found})\n"
+        f'  for example, in bash: eval "$({program} -sc install=bash)"   (zsh and fish work too)'
+    )
 
 
 def _outside_job_report(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -37,3 +38,29 @@ def test_run_py_help_describes_the_app_its_tasks_and_completion():
     # Hydra's list of the config group's options
     assert "task: mmengine, pipeline, summary, track, train" in out
     assert 'eval "$(python run.py -sc install=bash)"' in out
+
+
+def test_shell_completion_without_its_subcommand_is_a_usage_error_not_a_traceback():
+    for extra in ([], ["install=bash", "uninstall=bash"]):
+        result = run(str(REPO / "run.py"), "-sc", *extra)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith(
+            "--shell-completion (-sc) takes one of install=SHELL, uninstall=SHELL"
+        )
+        assert 'eval "$(python run.py -sc install=bash)"' in result.stderr
+
+
+def test_shell_completion_completes_groups_and_keys_of_the_composed_config():
+    def complete(line: str) -> list[str]:
+        result = subprocess.run(
+            [sys.executable, str(REPO / "run.py"), "-sc", "query=bash"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "COMP_LINE": f"python run.py {line}"},
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert complete("task=tr") == ["task=track", "task=train", "task=train_det"]
+    assert complete("model.backbone.de") == ["model.backbone.deepen_factor="]
