@@ -15,12 +15,13 @@ import hydrareg_zoo  # noqa: F401  (registers the zoo's resolvers; imports no to
 from hydrareg.app import reported_errors, run_main
 
 # For `hydrareg check run.py` (and `run.py --check`): cfg.task is built from TASKS with cfg and output_dir
-# passed by run_task; the tasks import hydrareg_zoo.engine (DigitsDataset, UnfreezeBackboneHook).
+# passed by run_task; the tasks import hydrareg_zoo.engine (DigitsDataset, UnfreezeBackboneHook) and
+# task=mmengine's zoo_digits registries (their classes load lazily, from their location).
 HYDRAREG_BUILDS = {
     "task": {
         "registry": "hydrareg_zoo.tasks.registry:TASKS",
         "runtime_args": ["cfg", "output_dir"],
-        "imports": ["hydrareg_zoo.engine"],
+        "imports": ["hydrareg_zoo.engine", "hydrareg_zoo.tasks.mmengine_registry"],
     }
 }
 
@@ -29,7 +30,9 @@ HYDRAREG_BUILDS = {
 def main(cfg: DictConfig) -> dict[str, Any]:
     from hydrareg_zoo.tasks import run_task
 
-    with reported_errors():  # a hydrareg error prints its message alone (HYDRA_FULL_ERROR=1: the trace)
+    # A config error prints its message alone (HYDRA_FULL_ERROR=1: the trace); one raised inside a
+    # library's code (MMEngine's Runner) also gets what `run.py --check` finds below the failing node.
+    with reported_errors(cfg, HYDRAREG_BUILDS):
         return run_task(cfg)
 
 

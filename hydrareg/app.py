@@ -19,14 +19,14 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from hydra.errors import CompactHydraException
 from omegaconf.errors import OmegaConfBaseException
 
-from .errors import find_hydrareg_error
+from .errors import HydraregError, find_hydrareg_error, noted_config_path
 
 __all__ = [
     "MAX_REPORT_LINES",
@@ -40,6 +40,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_REPORT_LINES = 12
+MAX_FINDINGS = 3  # check findings shown after an error raised inside a library's own build
 FULL_ERROR_VARIABLE = "HYDRA_FULL_ERROR"
 FULL_ERROR_HINT = f"Set the environment variable {FULL_ERROR_VARIABLE}=1 for a complete stack trace."
 NO_JOB_FLAGS = frozenset({"--cfg", "-c", "--info", "-i", "--resolve", "--package", "-p"})
@@ -58,16 +59,22 @@ def full_error_requested() -> bool:
 
 
 @contextmanager
-def reported_errors() -> Iterator[None]:
-    """Report an error from a config (see :func:`config_error`) raised in the block as :class:`JobFailed`."""
+def reported_errors(cfg: Any = None, builds: Mapping[str, Any] | None = None) -> Iterator[None]:
+    """Report an error from a config (see :func:`config_error`) raised in the block as :class:`JobFailed`.
+
+    Given the job's ``cfg`` (and the app's ``HYDRAREG_BUILDS``), an error that names only the node
+    whose build raised it (a library's own code failed, MMEngine's Runner say) is followed by what
+    ``hydrareg check`` finds below that node: the key or ``type`` at fault, with close names.
+    """
     try:
         yield
     except Exception as exc:
-        logs = _log_to_files(exc)
         error = config_error(exc)
+        findings = check_findings(error, cfg, builds) if error is not None else ""
+        logs = _log_to_files(exc, findings)
         if error is None or full_error_requested():
             raise
-        report = short_report(error)
+        report = short_report(error) + findings
         if logs:
             report += f"\n  the trace is in {logs[0]}"
         raise JobFailed(report) from exc
@@ -133,6 +140,33 @@ def config_error(exc: BaseException) -> BaseException | None:
     return exc if any(str(note).startswith(BUILD_NOTE_PREFIX) for note in notes) else None
 
 
+def check_findings(error: BaseException, cfg: Any, builds: Mapping[str, Any] | None = None) -> str:
+    """Lines naming what :func:`~hydrareg.commands.checker.check_config` finds below the node whose
+    build raised ``error``; '' when the error has a config path of its own or the check finds nothing."""
+    path = noted_config_path(error)
+    if cfg is None or path is None or isinstance(error, HydraregError):
+        return ""
+    try:
+        from .commands.checker import check_config
+
+        found = [p for p in check_config(cfg, builds) if p.path == path or is_below(p.path, path)]
+    except Exception:  # a diagnosis must never replace the error it explains
+        log.debug("the check after a failed build failed", exc_info=True)
+        return ""
+    lines = [f"\nhydrareg check finds below {path or '<root>'}:"]
+    for problem in found[:MAX_FINDINGS]:
+        hint = f" ({problem.hint})" if problem.hint else ""
+        lines.append(f"  {problem.path}: {problem.message}{hint}")
+    if len(found) > MAX_FINDINGS:
+        lines.append(f"  ... and {len(found) - MAX_FINDINGS} more (python {sys.argv[0]} --check ...)")
+    return "\n".join(lines) if found else ""
+
+
+def is_below(path: str, ancestor: str) -> bool:
+    """Whether dotted config ``path`` lies inside ``ancestor`` ('' is the root)."""
+    return not ancestor or path.startswith((f"{ancestor}.", f"{ancestor}["))
+
+
 def short_report(error: BaseException) -> str:
     """``Type: message`` with its details and notes, cut to :data:`MAX_REPORT_LINES` lines."""
     lines = f"{type(error).__name__}: {error}".splitlines()
@@ -146,15 +180,16 @@ def short_report(error: BaseException) -> str:
     return "\n".join(lines)
 
 
-def _log_to_files(exc: BaseException) -> list[str]:
-    """Write the error and its trace to the root logger's files only (Hydra prints it on the console)."""
+def _log_to_files(exc: BaseException, findings: str = "") -> list[str]:
+    """Write the error, its trace and the check's ``findings`` to the root logger's files only (Hydra
+    prints it on the console)."""
     handlers = [
         h
         for h in logging.getLogger().handlers
         if isinstance(h, logging.FileHandler) and h.baseFilename != os.devnull
     ]
     first_line = (str(exc).splitlines() or [""])[0]
-    message = f"the job failed: {type(exc).__name__}: {first_line}"
+    message = f"the job failed: {type(exc).__name__}: {first_line}{findings}"
     record = log.makeRecord(log.name, logging.ERROR, __file__, 0, message, (), None)
     record.exc_info = (type(exc), exc, exc.__traceback__)
     for handler in handlers:

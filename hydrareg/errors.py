@@ -195,17 +195,22 @@ def note_config_path(exc: BaseException, what: str, path: str | None) -> None:
     <path>``; outer builds add nothing more, so a 200-deep chain of constructors gives one note, not
     200 growing ones.
     """
-    if path is None or getattr(exc, "_hydrareg_path_noted", False):
+    if path is None or noted_config_path(exc) is not None:
         return
     if isinstance(exc, HydraregError) and exc.config_path is not None:
         return
     with contextlib.suppress(AttributeError):  # __slots__ exceptions: a note per level, the lesser evil
-        exc._hydrareg_path_noted = True  # type: ignore[attr-defined]
+        exc._hydrareg_noted_path = path  # type: ignore[attr-defined]
     note = f"while building {what} from config path {path or '<root>'}"
     if hasattr(exc, "add_note"):
         exc.add_note(note)
     else:  # Python 3.10: keep the note for tools that read it
         exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+
+
+def noted_config_path(exc: BaseException) -> str | None:
+    """The config path :func:`note_config_path` gave ``exc`` ('' for the root), or None."""
+    return getattr(exc, "_hydrareg_noted_path", None)
 
 
 # ---------------------------------------------------------------------------------------- policy errors

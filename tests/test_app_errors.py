@@ -16,8 +16,8 @@ import pytest
 from conftest import REPO
 from patch_modes import PATCHES_ON
 
-from hydrareg.app import JobFailed, config_error, reported_errors, short_report
-from hydrareg.errors import ConfigValueError, UnknownTypeError
+from hydrareg.app import JobFailed, check_findings, config_error, reported_errors, short_report
+from hydrareg.errors import ConfigValueError, UnknownTypeError, note_config_path
 
 TINY = ["--config-dir", str(REPO / "tests" / "apps" / "conf"), "--config-name", "tiny"]
 MAX_LINES = 15
@@ -207,3 +207,18 @@ def test_job_failed_survives_pickling_for_process_launchers():
 
     failed = pickle.loads(pickle.dumps(JobFailed("UnknownTypeError: X\n  config path: a")))
     assert isinstance(failed, JobFailed) and str(failed) == "UnknownTypeError: X\n  config path: a"
+
+
+def test_check_findings_follow_an_error_that_names_only_the_node_being_built():
+    cfg = {"model": {"type": "mmcls.ResNet", "dpth": 18}, "other": {"type": "mmcls.ResNett"}}
+    error = TypeError("raised inside a library's own code")
+    note_config_path(error, "ResNet", "model")
+    assert check_findings(error, cfg) == (  # below `model` only: `other` is not this error's business
+        "\nhydrareg check finds below model:\n"
+        "  model.dpth: mmcls.ResNet takes no argument 'dpth' (did you mean: depth?)\n"
+        "  model: mmcls.ResNet needs depth, which the config does not give"
+    )
+    own_path = UnknownTypeError("X is not in the mmdet::model registry", config_path="model.type")
+    assert check_findings(own_path, cfg) == ""  # it says where it is itself
+    assert check_findings(error, None) == ""  # no config given
+    assert check_findings(error, 42) == ""  # a check that fails never replaces the error

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 from pathlib import Path
 
 from cli_probe import make_probe_app
-from conftest import REPO
+from conftest import REPO, write_module
 
 from hydrareg.cli import main
+from hydrareg.commands.app import read_app_script
 from hydrareg.commands.registry_tree import pending_locations
+from hydrareg.commands.schema import build_schema
 from hydrareg.registry.root import ROOT_REGISTRIES
 
 
@@ -97,3 +101,25 @@ def test_mmengines_own_tree_is_shown_when_it_is_installed(capsys):
     assert "mmengine::model  " in out and "(MMEngine's registry)" in out
     assert f"{scope}::model  1 entries  (MMEngine's registry)" in out
     assert f"{scope}.ProbeOnlyInMMEngine" in registry(capsys, "--search", "ProbeOnlyInMMEngine")
+
+
+def test_a_location_that_fails_to_import_is_named_and_the_rest_is_listed(capsys, syspath: Path):
+    """A registry whose classes need a missing optional dependency: ``--load`` and ``schema`` go on."""
+    app = make_probe_app(syspath)
+    write_module(syspath, "probe_lib.needs_missing", "import a_dependency_not_installed\n")
+    write_module(
+        syspath,
+        "probe_lib.optional",
+        "from hydrareg.registry import Registry\nfrom probe_lib.registry import THINGS\n"
+        "OPTIONAL = Registry('thing', parent=THINGS, scope='optional', locations=['probe_lib.needs_missing'])\n",
+    )
+    importlib.import_module("probe_lib.optional")
+    out = registry(capsys, str(app), "--load")
+    assert (
+        "not loaded: importing 'probe_lib.needs_missing', a location of the optional::thing registry, "
+        "failed: ModuleNotFoundError: No module named 'a_dependency_not_installed'" in out.replace("\n", " ")
+    )
+    assert "probe::thing  2 entries" in out
+    schema = build_schema(read_app_script(str(app)))
+    assert "probe.Net" in json.dumps(schema)
+    assert "not loaded: importing 'probe_lib.needs_missing'" in capsys.readouterr().err

@@ -33,7 +33,7 @@ def test_help_is_written_for_users_with_examples():
 def test_run_py_help_describes_the_app_its_tasks_and_completion():
     out = run(str(REPO / "run.py"), "--help").stdout
     assert out.startswith("run.py: hydrareg's demo app.")
-    for task in ("summary", "train", "train_det", "track", "pipeline"):
+    for task in ("summary", "train", "train_det", "track", "pipeline", "mmengine"):
         assert f"\n  {task} " in out, task
     # Hydra's list of the config group's options
     assert "task: mmengine, pipeline, summary, track, train" in out

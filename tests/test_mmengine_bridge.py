@@ -330,6 +330,29 @@ def test_hydrareg_never_imports_mmengine_by_itself():
     )
 
 
+def test_torchs_schedulers_yield_to_mmengines_own_class_of_the_same_name():
+    """An OpenMMLab config's ``MultiStepLR`` (with ``by_epoch``) builds MMEngine's class on both sides."""
+    run_python(
+        """
+        import torch
+        from hydrareg.registry import PARAM_SCHEDULERS, Registry
+        torch_schedulers = torch.optim.lr_scheduler
+        assert PARAM_SCHEDULERS.get("MultiStepLR") is torch_schedulers.MultiStepLR  # mmengine not loaded
+        import mmengine.registry as mm
+        mmengines = PARAM_SCHEDULERS.get("MultiStepLR")  # imports mmengine.optim, as MMEngine's build would
+        assert mmengines is mm.PARAM_SCHEDULERS.get("MultiStepLR") is not None
+        assert mmengines.__module__.startswith("mmengine.optim")
+        library = Registry("parameter scheduler", parent=PARAM_SCHEDULERS, scope="mylib")
+        assert library.get("MultiStepLR") is mmengines  # parent fallback
+        assert PARAM_SCHEDULERS.get("CyclicLR") is torch_schedulers.CyclicLR  # MMEngine has none
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        cfg = {"type": "MultiStepLR", "by_epoch": True, "milestones": [2]}
+        built = PARAM_SCHEDULERS.build(cfg, default_args={"optimizer": optimizer})
+        assert type(built) is type(mm.PARAM_SCHEDULERS.build(cfg, default_args={"optimizer": optimizer}))
+        """
+    )
+
+
 def test_without_mmengine_installed_everything_else_works():
     run_python(
         """

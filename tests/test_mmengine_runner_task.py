@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,11 +22,17 @@ REPO = Path(__file__).resolve().parents[1]
 ONE_EPOCH = ["task=mmengine", "task.runner.train_cfg.max_epochs=1"]
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def run(cwd: Path, *args: str, status: int = 0) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "HYDRA_FULL_ERROR"}
     result = subprocess.run(
-        [sys.executable, str(REPO / "run.py"), *args], cwd=cwd, capture_output=True, text=True, timeout=900
+        [sys.executable, str(REPO / "run.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
     )
-    assert result.returncode == 0, f"run.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == status, f"run.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
     return result
 
 
@@ -51,3 +58,53 @@ def test_a_sweep_of_the_runner_gets_the_summary(tmp_path):
         "task.runner.optim_wrapper.optimizer.lr=0.05",
         "task.runner.optim_wrapper.optimizer.lr=0.2",
     }
+
+
+MISTAKES = [
+    "task.runner.optim_wrapper.optimizer.type=SGDD",
+    "+task.runner.model.bogus=1",
+    "task.runner.param_scheduler.0.type=MultiStep",
+]
+
+
+def test_check_reads_the_runner_config_as_mmengines_runner_does(tmp_path):
+    """Below ``runner``: MMEngine's keys, its default_scope, its injected arguments, its schedulers."""
+    assert "1 job checked: no problems" in run(tmp_path, "--check", "task=mmengine").stdout
+    report = run(tmp_path, "--check", "task=mmengine", *MISTAKES, status=1).stdout
+    assert "3 problems in 1 job" in report
+    lines = [line for line in report.splitlines() if line.startswith("✗")]
+    assert lines == [
+        "✗ task.runner.model.bogus: zoo_digits.DigitsNet takes no argument 'bogus'",
+        "✗ task.runner.optim_wrapper.optimizer.type: SGDD is not in the mmengine::optimizer registry",
+        "✗ task.runner.param_scheduler[0].type: MultiStep is not in the mmengine::parameter scheduler registry",
+    ]
+    assert "did you mean: mmengine.SGD, mmengine.ASGD?" in report
+    assert "did you mean: mmengine.MultiStepLR?" in report
+
+
+@pytest.mark.parametrize(
+    ("mistake", "finding"),
+    [
+        (
+            MISTAKES[0],  # MMEngine itself says only "None is not a callable object"
+            "  task.runner.optim_wrapper.optimizer.type: SGDD is not in the mmengine::optimizer registry "
+            "(did you mean: mmengine.SGD, mmengine.ASGD?)",
+        ),
+        (
+            MISTAKES[1],
+            "  task.runner.model.bogus: zoo_digits.DigitsNet takes no argument 'bogus' "
+            "(it takes: in_features, hidden, num_classes, data_preprocessor)",
+        ),
+    ],
+)
+def test_an_error_inside_mmengines_runner_is_short_and_names_the_key_at_fault(tmp_path, mistake, finding):
+    result = run(tmp_path, "task=mmengine", mistake, "hydra.run.dir=job", status=1)
+    printed = result.stdout + result.stderr
+    assert "Traceback" not in printed and len(printed.splitlines()) <= 15, printed
+    assert (
+        f"while building mmengine_runner from config path task\nhydrareg check finds below task:\n{finding}\n"
+        in (result.stderr)
+    )
+    log = (tmp_path / "job" / "run.log").read_text()
+    assert finding in log and "Traceback" in log  # the job's log has the finding and the trace
+    assert json.loads((tmp_path / "job" / "result.json").read_text())["status"] == "failed"

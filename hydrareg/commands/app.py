@@ -160,11 +160,14 @@ def _builds_constant(tree: ast.Module, path: str) -> dict[str, BuildSpec]:
             value = _literal(node.value)
             if not isinstance(value, dict):
                 raise ConfigValueError(f"{path}: {BUILDS_CONSTANT} must be a literal dict")
-            return {key: _build_spec(entry, path) for key, entry in value.items()}
+            return {key: build_spec(entry, path) for key, entry in value.items()}
     return {}
 
 
-def _build_spec(entry: Any, path: str) -> BuildSpec:
+def build_spec(entry: Any, path: str = BUILDS_CONSTANT) -> BuildSpec:
+    """One ``HYDRAREG_BUILDS`` entry ('module:ATTR' or a dict) as a :class:`BuildSpec`."""
+    if isinstance(entry, BuildSpec):
+        return entry
     if isinstance(entry, str):
         return BuildSpec(entry)
     if isinstance(entry, dict) and set(entry) <= {"registry", "runtime_args", "imports"}:

@@ -10,7 +10,7 @@ Children that a constructor builds itself are checked with the registry it would
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -28,6 +28,7 @@ from .values import MISSING, UNKNOWN, BrokenReference, is_interpolation, peek
 
 _SKIPPED_TOP_LEVEL = frozenset({"hydra", "defaults", keys.CUSTOM_IMPORTS, keys.DEFAULT_SCOPE})
 _NOT_ARGUMENTS = keys.BUILD_KEYS | {keys.DELETE}
+_NOT_BUILT = (routing.DATA, routing.DATALOADER, routing.RUNNER)  # kinds whose own ``type`` is not a build
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class ConfigChecker:
 
     def found_type(self, node: dict[str, Any], path: tuple[Any, ...], context: Context) -> Found | None:
         """What the node's ``type`` resolves to in ``context``, if it has one and it resolves."""
-        if keys.TYPE not in node or context.kind in (routing.DATA, routing.DATALOADER):
+        if keys.TYPE not in node or context.kind in _NOT_BUILT:
             return None
         name = peek(self.root, (*path, keys.TYPE), node[keys.TYPE])
         registry = context.registry or self.lookup.registry("MODELS")
@@ -118,7 +119,7 @@ class ConfigChecker:
         if problem is not None:
             yield problem
         context = replace(context, scope=scope)
-        if keys.TYPE in node and context.kind not in (routing.DATA, routing.DATALOADER):
+        if keys.TYPE in node and context.kind not in _NOT_BUILT:
             yield from self._check_type_node(node, path, context)
         elif keys.TARGET in node:
             yield from self._check_target_node(node, path, context)
@@ -152,18 +153,19 @@ class ConfigChecker:
     def _node_scope(
         self, node: dict[str, Any], path: tuple[Any, ...], context: Context
     ) -> tuple[str | None, Problem | None]:
-        if keys.SCOPE not in node:
+        key = keys.DEFAULT_SCOPE if context.kind == routing.RUNNER else keys.SCOPE
+        if key not in node:
             return context.scope, None
-        scope = peek(self.root, (*path, keys.SCOPE), node[keys.SCOPE])
+        scope = peek(self.root, (*path, key), node[key])
         if not isinstance(scope, str):
             return context.scope, Problem(
-                "scope", _dotted((*path, keys.SCOPE)), f"{keys.SCOPE} must be a scope name, got {scope!r}"
+                "scope", _dotted((*path, key)), f"{key} must be a scope name, got {scope!r}"
             )
-        registry = context.registry
+        registry = context.registry if context.kind != routing.RUNNER else None  # scopes MMEngine imports
         if registry is not None and registry.find_scope(scope) is None:
             known = ", ".join(sorted(registry.root._scope_index))
             message = f"no registry with scope {scope!r} in the {describe(registry.root)} tree"
-            return scope, Problem("scope", _dotted((*path, keys.SCOPE)), message, hint=f"scopes: {known}")
+            return scope, Problem("scope", _dotted((*path, key)), message, hint=f"scopes: {known}")
         return scope, None
 
     # ------------------------------------------------------------------ build nodes
@@ -340,19 +342,17 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return dotted
 
 
-def check_config(cfg: Any, builds: dict[str, Any] | None = None) -> list[Problem]:
+def check_config(cfg: Any, builds: Mapping[str, Any] | None = None) -> list[Problem]:
     """Check one config (a dict or a DictConfig, left unchanged) without building anything.
 
-    ``builds`` maps top-level keys to the app's registries (``'module:ATTR'`` or a
+    ``builds`` maps top-level keys to the app's registries (``'module:ATTR'``, a dict or a
     :class:`~hydrareg.commands.app.BuildSpec`), as ``HYDRAREG_BUILDS`` does.
     """
     from omegaconf import DictConfig
 
-    from .app import BuildSpec
+    from .app import build_spec
     from .values import plain
 
-    specs = {
-        key: spec if isinstance(spec, BuildSpec) else BuildSpec(spec) for key, spec in (builds or {}).items()
-    }
+    specs = {key: build_spec(spec) for key, spec in (builds or {}).items()}
     root = plain(cfg) if isinstance(cfg, DictConfig) else copy.deepcopy(cfg)
     return ConfigChecker(Lookup(specs)).check(root)

@@ -92,6 +92,9 @@ def holder_of(obj: Any, name: str, called: Registry, scope: str | None) -> Regis
     for node in candidates:
         if node.module_dict.get(name) is obj:
             return node
+    linked = called.root._linked_root  # MMEngine's root, searched after hydrareg's root of that name
+    if linked is not None and linked.registry._module_dict.get(name) is obj:
+        return called.root
     return None
 
 

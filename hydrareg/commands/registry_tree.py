@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
+from ..errors import RegistryImportError
 from ..registry import Registry
 from ..registry.root import ROOT_REGISTRIES
 from .app import add_app_arguments, app_from_arguments
@@ -42,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
     app_path, words = split_app(args.words)
     roots = _roots(app_path, args)
     load_declared_scopes(roots)
-    if args.load or args.search:
-        for node in walk(roots):
-            node.import_from_location()
+    failures = import_locations(roots) if args.load or args.search else []
     from .output import console
+
+    for failure in failures:
+        console().print(f"not loaded: {failure}", style="yellow", markup=False, highlight=False)
 
     if args.search:
         console().print(search_table(roots, args.search, words[0] if words else None))
@@ -91,6 +93,18 @@ def load_declared_scopes(roots: list[Registry]) -> None:
     """Attach every declared scope's registries (importing the scope's registry module only)."""
     for scope in declared_scopes():
         roots[0].find_scope(scope)
+
+
+def import_locations(roots: list[Registry]) -> list[str]:
+    """Import every node's lazy ``locations``; a node whose import fails (a missing optional
+    dependency) stays unloaded, and the failures are returned, one line each."""
+    failures = []
+    for node in walk(roots):
+        try:
+            node.import_from_location()
+        except RegistryImportError as exc:
+            failures.append(exc.message)
+    return failures
 
 
 def walk(roots: list[Any]) -> Iterator[Any]:

@@ -13,6 +13,9 @@ from __future__ import annotations
 DATA = "data"
 #: A dataloader's settings: data, except its dataset and sampler.
 DATALOADER = "dataloader"
+#: An MMEngine Runner config below a built node (what ``Runner.from_cfg`` reads): its keys route as
+#: :data:`TOP_LEVEL` does, other keys are data, and its ``default_scope`` is the scope of its builds.
+RUNNER = "runner"
 
 #: Top-level keys of a config -> root registry (attribute of ``hydrareg.registry``).
 TOP_LEVEL = {
@@ -44,6 +47,7 @@ TOP_LEVEL = {
 
 #: Keys below a built node -> the root registry its own ``type`` is looked up in.
 NESTED = {
+    "runner": RUNNER,
     "pipeline": "TRANSFORMS",
     "transforms": "TRANSFORMS",
     "dataset": "DATASETS",
@@ -82,6 +86,7 @@ INSIDE_DATALOADER = {"dataset": "DATASETS", "sampler": "DATA_SAMPLERS", "batch_s
 INJECTED = {
     "OPTIMIZERS": ("params",),
     "PARAM_SCHEDULERS": ("optimizer",),
+    "DATA_SAMPLERS": ("dataset", "seed", "sampler", "batch_size"),  # the Runner's build_dataloader
 }
 
 
@@ -94,6 +99,8 @@ INJECTED_BY_KEY = {
 
 def nested_kind(parent_kind: str, key: str) -> str:
     """The registry kind of the node at ``key`` below a node of ``parent_kind``."""
+    if parent_kind == RUNNER:
+        return TOP_LEVEL.get(key, DATA)
     if parent_kind == DATALOADER:
         return INSIDE_DATALOADER.get(key, DATA)
     if parent_kind == DATA:

@@ -113,6 +113,9 @@ class Registry:
     _pickle_address: tuple[str, str] | None = None
     #: On a root: another library's root searched after it for unprefixed names (MMEngine's).
     _linked_root: Any = None
+    #: On a root: names whose entry is a stand-in (torch's ``MultiStepLR``) that yields to the
+    #: linked root's own class of that name (MMEngine's ``MultiStepLR``), so both trees agree.
+    _stand_ins: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -396,7 +399,7 @@ class Registry:
             self.import_from_location()
         obj = self._module_dict.get(key)
         if obj is not None:
-            return obj
+            return obj if key not in self._stand_ins else self._get_from_linked_root(key) or obj
         if "." not in key:
             return self._get_from_parents(key)
         scope, name = key.split(".", 1)
@@ -417,7 +420,7 @@ class Registry:
                 registry.import_from_location()
             obj = registry._module_dict.get(name)
             if obj is not None:
-                return obj
+                return obj if name not in registry._stand_ins else self._get_from_linked_root(name) or obj
             registry = registry.parent
         return self._get_from_linked_root(name)
 

@@ -1,6 +1,6 @@
 """What ``task=mmengine`` trains with MMEngine's Runner: a model, a dataset and a metric.
 
-They live in hydrareg registries of scope ``zoo_digits`` (children of hydrareg's roots); MMEngine's
+They live in hydrareg registries of scope ``zoo_digits`` (:mod:`.mmengine_registry`); MMEngine's
 Runner builds them through MMEngine's own registries, which reach them because the two trees are
 one (:mod:`hydrareg.registry.mmengine_bridge`). Imports mmengine and torch: loaded by the task only.
 """
@@ -15,17 +15,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
 from torch import nn
 
-from hydrareg.registry import DATASETS as ROOT_DATASETS
-from hydrareg.registry import METRICS as ROOT_METRICS
-from hydrareg.registry import MODELS as ROOT_MODELS
-from hydrareg.registry import Registry
 from hydrareg_zoo.engine.digits import DigitsDataset
 
-SCOPE = "zoo_digits"
+from .mmengine_registry import DATASETS, METRICS, MODELS
 
-MODELS = Registry("model", parent=ROOT_MODELS, scope=SCOPE)
-DATASETS = Registry("dataset", parent=ROOT_DATASETS, scope=SCOPE)
-METRICS = Registry("metric", parent=ROOT_METRICS, scope=SCOPE)
 DATASETS.register_module(module=DigitsDataset)
 
 
