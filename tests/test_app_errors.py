@@ -109,6 +109,16 @@ def test_a_string_for_out_indices_is_reported_whole(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("task", "key", "value"), [("train", "epochs", "0"), ("train_det", "batch_size", "-1")]
+)
+def test_a_training_count_below_one_names_the_key_the_user_wrote(tmp_path, task, key, value):
+    result = run(tmp_path, f"task={task}", f"task.{key}={value}")
+    assert_short_failure(
+        result, f"ConfigValueError: {key} must be a positive int, got {value}", f"  config path: task.{key}"
+    )
+
+
 def test_an_unknown_argument_names_its_path_and_what_is_accepted(tmp_path):
     result = run(tmp_path, "+model.backbone.dpth=3")
     assert_short_failure(

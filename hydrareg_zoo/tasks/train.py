@@ -22,6 +22,7 @@ from hydrareg import instantiate
 from hydrareg.errors import ConfigKeyError, ConfigValueError
 from hydrareg.registry import DATASETS, MODELS
 
+from .arguments import require_positive_ints
 from .distributed import Rank, distributed_training, training_loader
 from .registry import TASKS
 
@@ -43,6 +44,8 @@ def train(
 ) -> dict[str, Any]:
     """Train, evaluate, save; returns accuracy, loss, epochs, checkpoint, seconds and params."""
     from hydrareg_zoo.engine import torch_threads
+
+    require_positive_ints(epochs=epochs, batch_size=batch_size)
 
     with torch_threads(num_threads), distributed_training() as rank:  # several ranks under torchrun
         return _train(

@@ -19,6 +19,7 @@ from hydrareg import instantiate
 from hydrareg.errors import ConfigKeyError
 from hydrareg.registry import DATASETS
 
+from .arguments import require_positive_ints
 from .registry import TASKS
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def train_det(
 
     from hydrareg_zoo.engine import Runner, torch_threads
 
+    require_positive_ints(epochs=epochs, batch_size=batch_size)
     for key in ("model", "dataset"):
         if cfg.get(key) is None:
             raise ConfigKeyError(f"the train_det task needs a {key!r} config", config_path=key)
