@@ -35,7 +35,7 @@ def test_the_tree_shows_roots_children_aliases_and_lazy_locations(capsys):
         if not root.module_dict and not root.children and not pending_locations(root)
     ]
     assert empty, "every root registry has entries: pick another way to test --all"
-    # empty roots only with --all (MMEngine's tree, shown beside, has its own entries)
+    # empty roots only with --all
     hydrareg_lines = [line for line in lines if "(MMEngine's registry)" not in line]
     assert not any(f"mmengine::{empty[0].name} " in line for line in hydrareg_lines)
     assert f"mmengine::{empty[0].name} " in registry(capsys, "--all")
@@ -101,6 +101,20 @@ def test_mmengines_own_tree_is_shown_when_it_is_installed(capsys):
     assert "mmengine::model  " in out and "(MMEngine's registry)" in out
     assert f"{scope}::model  1 entries  (MMEngine's registry)" in out
     assert f"{scope}.ProbeOnlyInMMEngine" in registry(capsys, "--search", "ProbeOnlyInMMEngine")
+
+
+def test_with_mmengine_the_trees_are_one_each_registry_shown_once(capsys):
+    import pytest
+
+    pytest.importorskip("mmengine.registry")
+    out = registry(capsys, "--load")
+    labels = [line.lstrip("│├└─ ").split("  ")[0] for line in out.splitlines()[1:]]
+    assert len(labels) == len(set(labels)), out  # mmcls::model once, not once per tree
+    assert "mmcls::model" in labels and "mmdet::task util" in labels
+    scheduler_root = next(line for line in out.splitlines() if "mmengine::parameter scheduler" in line)
+    assert "in MMEngine's root" in scheduler_root  # MMEngine's own schedulers, searched after hydrareg's
+    found = registry(capsys, "--search", "MultiStepLR")
+    assert "mmengine.optim.scheduler.lr_scheduler" in found  # what a build of MultiStepLR gets
 
 
 def test_a_location_that_fails_to_import_is_named_and_the_rest_is_listed(capsys, syspath: Path):

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import RegistryImportError
 from ..registry import Registry
+from ..registry._scopes import link_mmengine_if_loaded
 from ..registry.root import ROOT_REGISTRIES
 from .app import add_app_arguments, app_from_arguments
 from .check import split_app
@@ -57,26 +58,43 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _roots(app_path: str | None, args: argparse.Namespace) -> list[Registry]:
+    join_mmengine()
     if app_path is None and not args.registry and not args.config_dir:
-        return [*ROOT_REGISTRIES.values(), *mmengine_roots()]
+        return list(ROOT_REGISTRIES.values())
     if app_path is None and not args.config_dir:
         args.config_dir = "."
-    lookup = Lookup(app_from_arguments(app_path, args).builds)
-    return [*lookup.all_roots(), *mmengine_roots()]
+    return Lookup(app_from_arguments(app_path, args).builds).all_roots()
 
 
-def mmengine_roots() -> list[Any]:
-    """MMEngine's own root registries, when mmengine is installed (shown beside hydrareg's)."""
+def join_mmengine() -> bool:
+    """Join MMEngine's registry tree to hydrareg's when mmengine is installed, as a build would once
+    an OpenMMLab package is imported: its registries then show as nodes of the one tree."""
     if importlib.util.find_spec("mmengine") is None:
-        return []
-    import mmengine.registry as mmengine_registry
+        return False
+    importlib.import_module("mmengine.registry")
+    return link_mmengine_if_loaded()
 
-    roots = {
-        id(value): value
-        for value in vars(mmengine_registry).values()
-        if isinstance(value, mmengine_registry.Registry) and value.parent is None
-    }
-    return list(roots.values())
+
+def linked_entries(node: Registry) -> dict[str, Any]:
+    """The entries of MMEngine's root that a hydrareg root searches after its own ({} elsewhere)."""
+    linked = node._linked_root if node.parent is None else None
+    return dict(linked.registry._module_dict) if linked is not None else {}
+
+
+def answers(node: Registry) -> dict[str, Any]:
+    """Each name of the node (and, on a root, of MMEngine's root) with what a lookup there returns:
+    the node's own entry, except a stand-in that MMEngine's root defines too (see ``torch_modules``)."""
+    linked = linked_entries(node)
+    own = {name: obj for name, obj in node.module_dict.items() if name not in node._stand_ins}
+    return {**linked, **own} if linked else dict(node.module_dict)
+
+
+def load_linked_roots(roots: list[Registry]) -> None:
+    """Import the MMEngine subpackages whose classes the linked roots hold (``mmengine.optim``...)."""
+    for root in roots:
+        linked = root._linked_root
+        if linked is not None and linked.package is not None:
+            importlib.import_module(linked.package)
 
 
 def scope_names(node: Any) -> frozenset[str]:
@@ -99,6 +117,7 @@ def import_locations(roots: list[Registry]) -> list[str]:
     """Import every node's lazy ``locations``; a node whose import fails (a missing optional
     dependency) stays unloaded, and the failures are returned, one line each."""
     failures = []
+    load_linked_roots(roots)
     for node in walk(roots):
         try:
             node.import_from_location()
@@ -126,7 +145,10 @@ def pending_locations(node: Registry) -> list[str]:
 
 def _label(node: Registry) -> str:
     text = f"[bold]{node.scope}[/]::{node.name}  [cyan]{len(node.module_dict)}[/] entries"
-    if not isinstance(node, Registry):
+    mmengines = linked_entries(node)
+    if mmengines:
+        text += f" [cyan]+{len(mmengines)}[/] in MMEngine's root"
+    if is_mmengines(node):
         text += "  (MMEngine's registry)"
     aliases = sorted(scope_names(node) - {node.scope})
     if aliases:
@@ -137,8 +159,13 @@ def _label(node: Registry) -> str:
     return text
 
 
+def is_mmengines(node: Registry) -> bool:
+    """Whether the node is one of MMEngine's registries, adopted into hydrareg's tree."""
+    return type(node).__name__ == "AdoptedRegistry"  # the bridge module imports mmengine: not imported here
+
+
 def _interesting(node: Registry) -> bool:
-    return bool(len(node.module_dict) or node.children or pending_locations(node))
+    return bool(len(node.module_dict) or linked_entries(node) or node.children or pending_locations(node))
 
 
 def tree(roots: list[Registry], scope: str | None, show_all: bool) -> Any:
@@ -170,7 +197,7 @@ def search_table(roots: list[Registry], text: str, scope: str | None) -> Any:
     for node in walk(roots):
         if scope is not None and scope not in scope_names(node):
             continue
-        for name, obj in sorted(node.module_dict.items()):
+        for name, obj in sorted(answers(node).items()):
             if wanted in name.lower():
                 module = getattr(obj, "__module__", "?")
                 table.add_row(f"{node.scope}.{name}", f"{node.scope}::{node.name}", f"{module}")
