@@ -177,3 +177,59 @@ def test_an_optuna_search_over_the_digits_classifier_reaches_090_and_summarises_
     assert f"- Best trial: job {best_job} ({rows[best_job]['overrides']})" in markdown
     assert (sweep / "summary_trials.svg").read_text().count("<circle") == 6
     assert (sweep / "summary_accuracy.svg").is_file()
+
+
+# ---------------------------------------------------------------------------- checking a search first
+
+needs_optuna_sweeper = pytest.mark.skipif(
+    importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None,
+    reason="needs the optuna extra: pip install '.[optuna]'",
+)
+
+
+def check(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "run.py"),
+            "--check",
+            "-m",
+            "hydra/sweeper=optuna",
+            "task=train",
+            *overrides,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@needs_optuna_sweeper
+def test_checking_an_optuna_search_composes_every_choice_and_both_bounds_of_each_interval(tmp_path):
+    space = ["optim.lr=interval(0.001,0.1)", "backbone=choice(mmcls_resnet18,mmcls_mobilenetv3)"]
+    result = check(tmp_path, *space, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == {"jobs": 3, "problems": []}  # lr low, lr high, the other backbone
+    assert "3 jobs checked: no problems" in check(tmp_path, *space).stdout
+    assert not (tmp_path / "multirun").exists()  # nothing ran
+
+
+@needs_optuna_sweeper
+def test_a_search_space_optuna_would_refuse_and_a_bound_that_does_not_fit_are_reported(tmp_path):
+    result = check(
+        tmp_path,
+        "optim.lr=tag(log,interval(0.1,0.001))",  # bounds swapped: Optuna stops the search at its start
+        "model.backbone.frozen_stages=interval(0,2)",  # floats: the constructor takes an int
+    )
+    assert result.returncode == 1
+    problems = [line for line in result.stdout.splitlines() if line.startswith("✗")]
+    assert problems == [
+        "✗ optim.lr: Optuna refuses optim.lr=tag(log,interval(0.1,0.001)): the low bound 0.1 is above "
+        "the high bound 0.001",
+        "✗ model.backbone.frozen_stages: mmcls.ResNet expects frozen_stages: int, got 0.0",
+        "✗ model.backbone.frozen_stages: mmcls.ResNet expects frozen_stages: int, got 2.0",
+    ]
+    assert "    set by:    optim.lr=tag(log,interval(0.1,0.001))" in result.stdout
+    log_from_zero = check(tmp_path, "optim.lr=tag(log,interval(0,0.1))")
+    assert "a log scale needs a low bound above 0, got 0" in log_from_zero.stdout

@@ -66,7 +66,10 @@ def check_app(
     checker = ConfigChecker(Lookup(app.builds))
     merged: dict[tuple[str, str, str], Problem] = {}
     with composing(app) as composer:
-        jobs = sweep_jobs(composer, overrides, multirun)
+        plan = sweep_jobs(composer, overrides, multirun)
+        jobs = plan.jobs
+        for problem in plan.problems:  # the search space's: its origin is the override itself
+            merged[problem.identity()] = problem
         for job in jobs:
             for problem in check_job(composer, checker, job):
                 known = merged.setdefault(problem.identity(), problem)

@@ -46,6 +46,8 @@ def _details(problem: Problem, job_count: int) -> list[tuple[str, str]]:
     if problem.registry:
         scope = f" (default scope {problem.scope})" if problem.scope else ""
         details.append(("registry", problem.registry + scope))
+    if not problem.jobs:  # the sweep's own problem (an Optuna search space), before any job
+        return details
     shown = [" ".join(job) or "(no overrides)" for job in problem.jobs[:3]]
     more = f" (+{len(problem.jobs) - 3} more)" if len(problem.jobs) > 3 else ""
     details.append((f"jobs {len(problem.jobs)}/{job_count}", "; ".join(shown) + more))
