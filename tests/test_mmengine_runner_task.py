@@ -108,3 +108,23 @@ def test_an_error_inside_mmengines_runner_is_short_and_names_the_key_at_fault(tm
     log = (tmp_path / "job" / "run.log").read_text()
     assert finding in log and "Traceback" in log  # the job's log has the finding and the trace
     assert json.loads((tmp_path / "job" / "result.json").read_text())["status"] == "failed"
+
+
+def test_check_of_a_runner_config_uses_mmengines_classes_even_before_mmengine_is_imported():
+    """The Runner builds ``MultiStepLR`` from MMEngine's registry, so the check does too, whatever else
+    the process has imported (here: nothing that imports mmengine)."""
+    code = """
+import sys
+from hydrareg.commands.checker import check_config
+runner = {"default_scope": "mmengine",
+          "param_scheduler": [{"type": "MultiStepLR", "by_epoch": True, "milestones": [1]}]}
+assert "mmengine" not in sys.modules
+problems = check_config({"task": {"runner": runner}})
+assert problems == [], [problem.message for problem in problems]
+wrong = check_config({"task": {"runner": {**runner, "param_scheduler": [{"type": "MultiStepLRR"}]}}})
+assert [(problem.path, problem.hint) for problem in wrong] == [
+    ("task.runner.param_scheduler[0].type", "did you mean: mmengine.MultiStepLR, mmengine.StepLR?")
+], wrong
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr

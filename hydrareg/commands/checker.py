@@ -22,7 +22,7 @@ from ..registry._suggest import closest
 from ..registry.build_functions import unknown_type_error
 from ..registry.registry import import_dotted_object
 from . import routing, signatures
-from .lookup import Found, Lookup, describe, target_registry
+from .lookup import Found, Lookup, describe, join_mmengine, target_registry
 from .problems import Problem
 from .values import MISSING, UNKNOWN, BrokenReference, is_interpolation, peek
 
@@ -130,6 +130,8 @@ class ConfigChecker:
 
     def _child_context(self, context: Context, key: Any, owner_scope: str | None = None) -> Context:
         kind = routing.nested_kind(context.kind, str(key))
+        if kind == routing.RUNNER:  # MMEngine's Runner builds it: its classes answer, as in the run
+            join_mmengine()
         owner_scope = owner_scope or context.owner_scope
         injected = routing.INJECTED_BY_KEY.get(str(key), ())
         if kind == context.kind and owner_scope == context.owner_scope:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..registry import Registry
+from ..registry._scopes import link_mmengine_if_loaded
 from ..registry.root import ROOT_REGISTRIES
 from . import routing
 from .app import BuildSpec
@@ -77,6 +78,15 @@ class Lookup:
             if obj is not None:
                 return Found(obj, holder_of(obj, name, registry, scope), registry)
         return None
+
+
+def join_mmengine() -> bool:
+    """Join MMEngine's registry tree to hydrareg's when mmengine is installed, as a build does once
+    an OpenMMLab package (or MMEngine's Runner) is imported: one tree, MMEngine's classes in it."""
+    if importlib.util.find_spec("mmengine") is None:
+        return False
+    importlib.import_module("mmengine.registry")
+    return link_mmengine_if_loaded()
 
 
 def holder_of(obj: Any, name: str, called: Registry, scope: str | None) -> Registry | None:

@@ -17,11 +17,10 @@ from typing import Any
 
 from ..errors import RegistryImportError
 from ..registry import Registry
-from ..registry._scopes import link_mmengine_if_loaded
 from ..registry.root import ROOT_REGISTRIES
 from .app import add_app_arguments, app_from_arguments
 from .check import split_app
-from .lookup import Lookup
+from .lookup import Lookup, join_mmengine
 
 EXAMPLE = """examples:
   hydrareg registry                       (every non-empty registry, lazy imports not yet done)
@@ -64,15 +63,6 @@ def _roots(app_path: str | None, args: argparse.Namespace) -> list[Registry]:
     if app_path is None and not args.config_dir:
         args.config_dir = "."
     return Lookup(app_from_arguments(app_path, args).builds).all_roots()
-
-
-def join_mmengine() -> bool:
-    """Join MMEngine's registry tree to hydrareg's when mmengine is installed, as a build would once
-    an OpenMMLab package is imported: its registries then show as nodes of the one tree."""
-    if importlib.util.find_spec("mmengine") is None:
-        return False
-    importlib.import_module("mmengine.registry")
-    return link_mmengine_if_loaded()
 
 
 def linked_entries(node: Registry) -> dict[str, Any]:
