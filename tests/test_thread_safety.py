@@ -135,3 +135,37 @@ def test_the_first_builds_of_a_lazily_imported_registry_in_many_threads_all_succ
     for thread in threads:
         thread.join(120)
     assert results == ["Slow"] * 6
+
+
+def test_threads_registering_different_objects_under_one_name_get_one_winner_and_errors():
+    """The check for a taken name and the registration are one step: never a silent last-wins."""
+    import sys
+
+    from hydrareg.errors import RegistrationError
+
+    rounds, contenders = 300, 4
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to meet the race if there is one
+    try:
+        for _ in range(rounds):
+            registry = Registry("race", scope="raceround")
+            start = threading.Barrier(contenders)
+            outcomes: list[str] = []
+
+            def register(index: int, registry: Registry = registry, start=start, outcomes=outcomes) -> None:
+                candidate = type(f"Candidate{index}", (), {})
+                start.wait()
+                try:
+                    registry.register_module(name="Taken", module=candidate)
+                    outcomes.append("registered")
+                except RegistrationError:
+                    outcomes.append("refused")
+
+            threads = [threading.Thread(target=register, args=(index,)) for index in range(contenders)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert sorted(outcomes) == ["refused"] * (contenders - 1) + ["registered"], outcomes
+    finally:
+        sys.setswitchinterval(interval)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -77,6 +78,11 @@ class _ModuleDict(dict):
         value = super().setdefault(key, default)
         self._changed()
         return value
+
+
+#: Makes a registration's check-and-set one step: two threads registering different objects under one
+#: name get one error, not a silent last-wins. Module-level, so registries still copy and pickle.
+_REGISTERING = threading.RLock()  # reentrant: a registration may trigger another (the MMEngine bridge)
 
 
 class _TreeState:
@@ -325,18 +331,22 @@ class Registry:
         if not callable(module):
             raise ConfigTypeError(f"module must be Callable, but got {type(module)}")
         names = self._names_for(module, name)
-        if not force:
+        with _REGISTERING:
+            if not force:
+                for key in names:
+                    self._refuse_taken(key, module)
             for key in names:
-                existing = self._module_dict.get(key)
-                if existing is not None and existing is not module:
-                    where = getattr(existing, "__module__", None) or type(existing).__name__
-                    raise RegistrationError(
-                        f"{key} is already registered in {self._name} at {where}",
-                        registry=f"{self._scope}::{self._name}",
-                        details=[("hint", "pass force=True to replace it, or choose another name")],
-                    )
-        for key in names:
-            self._module_dict[key] = module
+                self._module_dict[key] = module
+
+    def _refuse_taken(self, key: str, module: Any) -> None:
+        existing = self._module_dict.get(key)
+        if existing is not None and existing is not module:
+            where = getattr(existing, "__module__", None) or type(existing).__name__
+            raise RegistrationError(
+                f"{key} is already registered in {self._name} at {where}",
+                registry=f"{self._scope}::{self._name}",
+                details=[("hint", "pass force=True to replace it, or choose another name")],
+            )
 
     def _names_for(self, module: Any, name: str | Sequence[str] | None) -> list[str]:
         if isinstance(name, str):
