@@ -7,10 +7,12 @@ alone: the config path, the registries searched and the closest names::
 
     @hydra.main(config_path="conf", config_name="config", version_base="1.3")
     def main(cfg):
-        with reported_errors():
+        with reported_errors(cfg):
             ...
 
-Either way the job's log files (Hydra's ``<job>.log``) get the error, with the trace.
+Given the config, an error raised inside a library's own code (which names only the node being
+built) is followed by what ``hydrareg check`` finds below that node. Either way the job's log files
+(Hydra's ``<job>.log``) get the error, with the trace.
 """
 
 from __future__ import annotations
