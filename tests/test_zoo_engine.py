@@ -217,6 +217,14 @@ def test_unfreeze_hook_really_unfreezes_at_its_epoch():
     assert any("unfrozen" in message for message in runner.messages)
 
 
+def test_unfreeze_hook_on_a_backbone_with_nothing_frozen_says_so():
+    runner = make_runner(model=TinyClassifier(frozen_stages=-1), custom_hooks=[UnfreezeBackboneHook(1)])
+    runner.train()
+    assert runner.hooks[0].unfrozen == 0
+    assert "epoch 2: nothing to unfreeze (no backbone stage was frozen)" in runner.messages
+    assert not any("unfrozen" in message for message in runner.messages)
+
+
 def test_unfreeze_hook_errors_and_warnings():
     with pytest.raises(ConfigValueError, match=">= 0"):
         UnfreezeBackboneHook(-1)

@@ -79,7 +79,10 @@ class UnfreezeBackboneHook(Hook):
         if runner.epoch != self.unfreeze_epoch:
             return
         self.unfrozen = unfreeze_backbone(_backbone_of(runner.model))
-        runner.log(f"epoch {runner.epoch + 1}: backbone unfrozen ({self.unfrozen:,} parameters)")
+        if self.unfrozen:
+            runner.log(f"epoch {runner.epoch + 1}: backbone unfrozen ({self.unfrozen:,} parameters)")
+        else:  # frozen_stages=-1: say so, rather than "unfrozen (0 parameters)"
+            runner.log(f"epoch {runner.epoch + 1}: nothing to unfreeze (no backbone stage was frozen)")
 
     def __repr__(self) -> str:
         return f"UnfreezeBackboneHook(unfreeze_epoch={self.unfreeze_epoch})"
