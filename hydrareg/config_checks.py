@@ -14,6 +14,7 @@ from . import keys
 from .errors import ConfigKeyError, ConfigTypeError, ConfigValueError
 
 __all__ = [
+    "MAX_CONTAINERS",
     "MAX_DEPTH",
     "check_scope_name",
     "check_shape",
@@ -27,6 +28,9 @@ __all__ = [
 #: How deep dicts and lists may nest in a config. Real configs stay under 15 levels; the limit keeps
 #: copying and building far from Python's recursion limit (about four frames per level).
 MAX_DEPTH = 100
+#: How many dicts and lists a config may expand to, counting a shared node once per reference. Real
+#: configs have thousands; a few nodes that each reference the previous one twice make 2**40.
+MAX_CONTAINERS = 1_000_000
 
 
 class TooDeep(Exception):
@@ -144,23 +148,59 @@ def warn_if_unknown_scope(scope: str, registry: Any) -> None:
 
 
 def check_shape(config: Any) -> None:
-    """Plain dicts and lists nest at most :data:`MAX_DEPTH` levels and never contain themselves."""
-    from .configdict import join_path
-
+    """Plain dicts and lists nest at most :data:`MAX_DEPTH` levels, never contain themselves, and
+    expand to at most :data:`MAX_CONTAINERS` (a node shared N times is copied N times)."""
     if not isinstance(config, (dict, list, tuple)):
         return  # OmegaConf containers cannot contain themselves and stop far earlier
-    stack: list[tuple[Any, str, int]] = [(config, "", 0)]
-    seen: set[int] = set()
-    while stack:
-        node, path, depth = stack.pop()
-        if depth >= MAX_DEPTH or (id(node) in seen and find_self_reference(config) is not None):
-            raise too_deep_error(config, path)
-        if id(node) in seen:  # shared, not circular: walked once
-            continue
-        seen.add(id(node))
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        stack.extend(
-            (item, join_path(path, key), depth + 1)
-            for key, item in items
-            if isinstance(item, (dict, list, tuple))
-        )
+    _Shape(config).measure(config, 0)
+
+
+class _Shape:
+    """One walk of a plain config: each shared node measured once (its expanded size and height)."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.measured: dict[int, tuple[int, int]] = {}  # id -> (containers it expands to, height)
+        self.open: set[int] = set()  # the nodes on the current path: meeting one again is a cycle
+        self.keys: list[Any] = []  # the current path, joined only for an error
+
+    def measure(self, node: Any, depth: int) -> tuple[int, int]:
+        if depth >= MAX_DEPTH or id(node) in self.open:
+            raise too_deep_error(self.root, self.path())
+        known = self.measured.get(id(node))
+        if known is None:
+            known = self.measured[id(node)] = self._measure_children(node, depth)
+        if depth + known[1] >= MAX_DEPTH:  # a shared node, met deeper than before
+            raise too_deep_error(self.root, self.path())
+        return known
+
+    def _measure_children(self, node: Any, depth: int) -> tuple[int, int]:
+        self.open.add(id(node))
+        size, height = 1, 0
+        for key, item in node.items() if isinstance(node, dict) else enumerate(node):
+            if isinstance(item, (dict, list, tuple)):
+                self.keys.append(key)
+                child_size, child_height = self.measure(item, depth + 1)
+                self.keys.pop()
+                size, height = size + child_size, max(height, child_height + 1)
+                if size > MAX_CONTAINERS:
+                    raise too_large_error(self.path())
+        self.open.discard(id(node))
+        return size, height
+
+    def path(self) -> str:
+        from .configdict import join_path
+
+        path = ""
+        for key in self.keys:
+            path = join_path(path, key)
+        return path
+
+
+def too_large_error(path: str) -> ConfigValueError:
+    """A config that copies into more dicts and lists than any real one (a node shared over and over)."""
+    return ConfigValueError(
+        f"the config expands to more than {MAX_CONTAINERS:,} dicts and lists: the same node is referenced "
+        "many times over (YAML anchors can do this), and copying it would not end in reasonable time",
+        config_path=path or "<root>",
+    )

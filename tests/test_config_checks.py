@@ -130,6 +130,64 @@ def test_data_nested_deeper_than_the_limit_is_an_error_not_a_recursion_error(reg
     assert info.value.config_path.startswith("a.a.a")
 
 
+BILLION_LAUGHS = """
+a: &a [1, 2]
+b: &b [*a, *a]
+c: &c [*b, *b]
+d: &d [*c, *c]
+"""  # each line doubles; the test goes on to 40 levels, 2**40 lists from 41 objects
+
+
+def test_a_config_that_expands_without_end_is_refused_at_once(reg):
+    import subprocess
+
+    code = f"""
+import time, yaml
+from hydrareg import instantiate
+from hydrareg.errors import ConfigValueError
+text = {BILLION_LAUGHS!r} + "".join(f"l{{i}}: &l{{i}} [*{{p}}, *{{p}}]\\n" for i, p in
+    zip(range(40), ["d", *[f"l{{i}}" for i in range(39)]]))
+cfg = yaml.safe_load(text)
+started = time.perf_counter()
+try:
+    instantiate({{"type": "Part", "data": cfg}})
+except ConfigValueError as exc:
+    assert "expands to more than 1,000,000 dicts and lists" in str(exc), exc
+    assert exc.config_path.startswith("data"), exc.config_path
+    assert time.perf_counter() - started < 5
+else:
+    raise AssertionError("built")
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_node_shared_a_few_times_builds_as_a_copy_per_reference(reg):
+    pipeline = [{"name": "Load"}, {"name": "Resize", "scale": [640, 640]}]  # a YAML anchor, reused
+    cfg = {"train": {"pipeline": pipeline}, "val": {"pipeline": pipeline}, "test": {"pipeline": pipeline}}
+    built = instantiate(cfg, registry=reg)
+    assert built["train"]["pipeline"] == built["val"]["pipeline"] == pipeline
+    assert built["train"]["pipeline"] is not built["val"]["pipeline"]
+    assert cfg["train"]["pipeline"] is cfg["val"]["pipeline"]  # the input is unchanged
+
+
+def test_a_shared_node_met_again_deeper_than_the_limit_is_too_deep(reg):
+    shared: dict = {}
+    node = shared
+    for _ in range(MAX_DEPTH // 2):
+        node["a"] = {}
+        node = node["a"]
+    deep: dict = {"first": shared}  # fine here, half the limit
+    node = deep
+    for _ in range(MAX_DEPTH // 2):
+        node["b"] = {}
+        node = node["b"]
+    node["again"] = shared  # the same node, half the limit further down: past the limit
+    with pytest.raises(ConfigValueError, match=f"deeper than {MAX_DEPTH} levels") as info:
+        instantiate(deep, registry=reg)
+    assert info.value.config_path.startswith("b.b.b") and info.value.config_path.endswith(".again")
+
+
 def test_a_config_at_the_limit_builds(reg):
     cfg: dict = {"type": "Part"}
     node = cfg
