@@ -122,3 +122,16 @@ def test_the_readme_demo_builds_yolox_with_an_mmcls_backbone(tmp_path):
     assert figures["model"] == "mmdet.YOLOX"
     assert "mmcls.ConvNeXt" in out and "mmdet.YOLOXPAFPN" in out
     assert [shape[:2] for shape in figures["output_shapes"][0]] == [[2, 80]] * 3  # class scores per level
+
+
+def test_running_a_task_imports_torch_only_if_the_task_does():
+    """run.py's own machinery (the task registry, run_task, the rank check) stays light: a task that needs
+    no torch (the benchmark's no-op, a user's data task) pays nothing for it."""
+    code = (
+        "import sys; import hydrareg_zoo.tasks; from hydrareg_zoo.tasks.ranks import is_main_process; "
+        "assert is_main_process(); assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO
+    )
+    assert result.returncode == 0, result.stderr

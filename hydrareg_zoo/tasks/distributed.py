@@ -15,14 +15,14 @@ Only rank 0 writes files and logs below warnings.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from hydrareg.errors import ConfigValueError
 from hydrareg_zoo.engine.hooks import Hook
+
+from .ranks import Rank, is_main_process, launched_rank
 
 log = logging.getLogger(__name__)
 
@@ -34,28 +34,6 @@ __all__ = [
     "shard_batch_size",
     "training_loader",
 ]
-
-
-@dataclass(frozen=True)
-class Rank:
-    """This process's place in the job: ``rank`` of ``world_size`` (0 of 1 when not distributed)."""
-
-    rank: int = 0
-    world_size: int = 1
-
-    @property
-    def distributed(self) -> bool:
-        return self.world_size > 1
-
-
-def launched_rank() -> Rank:
-    """The rank torchrun (or any launcher setting ``RANK``/``WORLD_SIZE``) gave this process."""
-    return Rank(int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)))
-
-
-def is_main_process() -> bool:
-    """True unless this is a rank other than 0 of a distributed job (it then writes nothing)."""
-    return launched_rank().rank == 0
 
 
 @contextmanager

@@ -10,8 +10,8 @@ from omegaconf import DictConfig, OmegaConf
 from hydrareg import import_custom_modules, instantiate
 from hydrareg.summary import write_result
 
-from .distributed import is_main_process
 from .objective import Figures
+from .ranks import is_main_process
 from .registry import TASKS
 
 log = logging.getLogger(__name__)
