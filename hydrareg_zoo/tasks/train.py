@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -23,8 +23,10 @@ from hydrareg.errors import ConfigKeyError, ConfigValueError
 from hydrareg.registry import DATASETS, MODELS
 
 from .arguments import require_positive_ints
-from .distributed import Rank, distributed_training, training_loader
 from .registry import TASKS
+
+if TYPE_CHECKING:  # distributed.py imports the engine, and torch: a TASKS lookup imports this module
+    from .distributed import Rank
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ def train(
 ) -> dict[str, Any]:
     """Train, evaluate, save; returns accuracy, loss, epochs, checkpoint, seconds and params."""
     from hydrareg_zoo.engine import torch_threads
+
+    from .distributed import distributed_training
 
     require_positive_ints(epochs=epochs, batch_size=batch_size)
 
@@ -78,6 +82,8 @@ def _train(
     from torch.utils.data import DataLoader
 
     from hydrareg_zoo.engine import Runner, save_checkpoint
+
+    from .distributed import training_loader
 
     start = time.perf_counter()
     for key in ("model", "dataset", "optim"):
