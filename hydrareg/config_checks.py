@@ -47,31 +47,59 @@ def too_deep_error(
     """The error for a config whose copy reached ``limit`` at ``path``: a cycle, or just deep."""
     cycle = find_self_reference(root)
     if cycle is not None:
-        inner, outer = cycle
-        return ConfigValueError(
-            f"the config refers to itself: {inner or '<root>'} is the same object as "
-            f"{outer or '<root>'}, an enclosing node, so copying it would never end",
-            config_path=inner or "<root>",
-        )
+        return self_reference_error(*cycle)
+    return nesting_error(path, limit)
+
+
+def self_reference_error(inner: str, outer: str) -> ConfigValueError:
+    return ConfigValueError(
+        f"the config refers to itself: {inner or '<root>'} is the same object as "
+        f"{outer or '<root>'}, an enclosing node, so copying it would never end",
+        config_path=inner or "<root>",
+    )
+
+
+def nesting_error(
+    path: str | None, limit: str = f"{MAX_DEPTH} levels of dicts and lists"
+) -> ConfigValueError:
     shown = path if path is None or len(path) <= 200 else path[:200] + "..."
     return ConfigValueError(f"the config nests deeper than {limit}", config_path=shown)
 
 
 def find_self_reference(root: Any) -> tuple[str, str] | None:
-    """``(path, enclosing path)`` of the first container that contains itself, iteratively; or None."""
+    """``(path, enclosing path)`` of the first container that contains itself; or None.
+
+    Depth-first without recursion (it also runs when the stack is nearly spent), each node explored
+    once (a node shared many times over costs one visit).
+    """
     from .configdict import join_path
 
-    stack: list[tuple[Any, str, dict[int, str], int]] = [(root, "", {}, 0)]
+    if not isinstance(root, (Mapping, list, tuple)):
+        return None
+    explored: set[int] = set()
+    open_paths = {id(root): ""}  # the nodes on the current path, and where they are
+    stack = [(root, "", iter(_items(root)))]
     while stack:
-        node, path, ancestors, depth = stack.pop()
-        if not isinstance(node, (Mapping, list, tuple)) or depth > MAX_DEPTH + 1:
-            continue
-        if id(node) in ancestors:
-            return path, ancestors[id(node)]
-        inner = {**ancestors, id(node): path}
-        items = node.items() if isinstance(node, Mapping) else enumerate(node)
-        stack.extend((item, join_path(path, key), inner, depth + 1) for key, item in items)
+        node, path, items = stack[-1]
+        for key, item in items:
+            if not isinstance(item, (Mapping, list, tuple)) or id(item) in explored:
+                continue
+            inner = join_path(path, key)
+            if id(item) in open_paths:
+                return inner, open_paths[id(item)]
+            if len(stack) <= MAX_DEPTH:
+                open_paths[id(item)] = inner
+                stack.append((item, inner, iter(_items(item))))
+                break
+        else:
+            stack.pop()
+            del open_paths[id(node)]
+            explored.add(id(node))
     return None
+
+
+def _items(node: Any) -> Any:
+    return node.items() if isinstance(node, Mapping) else enumerate(node)
 
 
 def type_and_target_error(path: str | None) -> ConfigValueError:
@@ -161,21 +189,23 @@ class _Shape:
     def __init__(self, root: Any) -> None:
         self.root = root
         self.measured: dict[int, tuple[int, int]] = {}  # id -> (containers it expands to, height)
-        self.open: set[int] = set()  # the nodes on the current path: meeting one again is a cycle
+        self.open: dict[int, int] = {}  # the nodes on the current path (and its length there): a cycle
         self.keys: list[Any] = []  # the current path, joined only for an error
 
     def measure(self, node: Any, depth: int) -> tuple[int, int]:
-        if depth >= MAX_DEPTH or id(node) in self.open:
-            raise too_deep_error(self.root, self.path())
+        if id(node) in self.open:
+            raise self_reference_error(self.path(), self.path(self.open[id(node)]))
+        if depth >= MAX_DEPTH:
+            raise nesting_error(self.path())
         known = self.measured.get(id(node))
         if known is None:
             known = self.measured[id(node)] = self._measure_children(node, depth)
         if depth + known[1] >= MAX_DEPTH:  # a shared node, met deeper than before
-            raise too_deep_error(self.root, self.path())
+            raise nesting_error(self.path())
         return known
 
     def _measure_children(self, node: Any, depth: int) -> tuple[int, int]:
-        self.open.add(id(node))
+        self.open[id(node)] = len(self.keys)
         size, height = 1, 0
         for key, item in node.items() if isinstance(node, dict) else enumerate(node):
             if isinstance(item, (dict, list, tuple)):
@@ -185,14 +215,15 @@ class _Shape:
                 size, height = size + child_size, max(height, child_height + 1)
                 if size > MAX_CONTAINERS:
                     raise too_large_error(self.path())
-        self.open.discard(id(node))
+        del self.open[id(node)]
         return size, height
 
-    def path(self) -> str:
+    def path(self, length: int | None = None) -> str:
+        """The current path (its first ``length`` keys), joined."""
         from .configdict import join_path
 
         path = ""
-        for key in self.keys:
+        for key in self.keys[:length]:
             path = join_path(path, key)
         return path
 

@@ -157,6 +157,20 @@ except ConfigValueError as exc:
     assert time.perf_counter() - started < 5
 else:
     raise AssertionError("built")
+deep = {{}}
+node = deep
+for _ in range(120):
+    node["a"] = {{}}
+    node = node["a"]
+# the nesting error met first must not walk the expansion either (looking for a cycle)
+for both in ({{"deep": deep, "data": cfg}}, {{"data": cfg, "deep": deep}}):
+    try:
+        instantiate(both)
+    except ConfigValueError as exc:
+        assert "deeper than" in str(exc) or "expands to" in str(exc), exc
+    else:
+        raise AssertionError("built")
+assert time.perf_counter() - started < 10
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
