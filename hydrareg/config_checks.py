@@ -44,10 +44,12 @@ class TooDeep(Exception):
 def too_deep_error(
     root: Any, path: str | None, limit: str = f"{MAX_DEPTH} levels of dicts and lists"
 ) -> ConfigValueError:
-    """The error for a config whose copy reached ``limit`` at ``path``: a cycle, or just deep."""
-    cycle = find_self_reference(root)
-    if cycle is not None:
-        return self_reference_error(*cycle)
+    """The error for a config whose copy reached ``limit`` at ``path``: a cycle (or an expansion, as
+    :func:`check_shape` names it), or just deep."""
+    try:
+        check_shape(root)
+    except ConfigValueError as exc:
+        return exc
     return nesting_error(path, limit)
 
 
@@ -64,42 +66,6 @@ def nesting_error(
 ) -> ConfigValueError:
     shown = path if path is None or len(path) <= 200 else path[:200] + "..."
     return ConfigValueError(f"the config nests deeper than {limit}", config_path=shown)
-
-
-def find_self_reference(root: Any) -> tuple[str, str] | None:
-    """``(path, enclosing path)`` of the first container that contains itself; or None.
-
-    Depth-first without recursion (it also runs when the stack is nearly spent), each node explored
-    once (a node shared many times over costs one visit).
-    """
-    from .configdict import join_path
-
-    if not isinstance(root, (Mapping, list, tuple)):
-        return None
-    explored: set[int] = set()
-    open_paths = {id(root): ""}  # the nodes on the current path, and where they are
-    stack = [(root, "", iter(_items(root)))]
-    while stack:
-        node, path, items = stack[-1]
-        for key, item in items:
-            if not isinstance(item, (Mapping, list, tuple)) or id(item) in explored:
-                continue
-            inner = join_path(path, key)
-            if id(item) in open_paths:
-                return inner, open_paths[id(item)]
-            if len(stack) <= MAX_DEPTH:
-                open_paths[id(item)] = inner
-                stack.append((item, inner, iter(_items(item))))
-                break
-        else:
-            stack.pop()
-            del open_paths[id(node)]
-            explored.add(id(node))
-    return None
-
-
-def _items(node: Any) -> Any:
-    return node.items() if isinstance(node, Mapping) else enumerate(node)
 
 
 def type_and_target_error(path: str | None) -> ConfigValueError:
