@@ -118,6 +118,7 @@ def test_with_mmengine_the_trees_are_one_each_registry_shown_once(capsys):
     assert "in MMEngine's root" in scheduler_root  # MMEngine's own schedulers, searched after hydrareg's
     found = registry(capsys, "--search", "MultiStepLR")
     assert "mmengine.optim.scheduler.lr_scheduler" in found  # what a build of MultiStepLR gets
+    assert "torch.optim.lr_scheduler" in registry(capsys, "--search", "CyclicLR")  # MMEngine has none
 
 
 def test_a_location_that_fails_to_import_is_named_and_the_rest_is_listed(capsys, syspath: Path):

@@ -75,8 +75,10 @@ def answers(node: Registry) -> dict[str, Any]:
     """Each name of the node (and, on a root, of MMEngine's root) with what a lookup there returns:
     the node's own entry, except a stand-in that MMEngine's root defines too (see ``torch_modules``)."""
     linked = linked_entries(node)
-    own = {name: obj for name, obj in node.module_dict.items() if name not in node._stand_ins}
-    return {**linked, **own} if linked else dict(node.module_dict)
+    merged = {**linked, **node.module_dict}
+    for name in node._stand_ins & linked.keys():
+        merged[name] = linked[name]
+    return merged
 
 
 def load_linked_roots(roots: list[Registry]) -> None:
